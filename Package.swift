@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swerve",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "swerve", targets: ["SwerveCLI"]),
+        .library(name: "InferenceServer", targets: ["InferenceServer"]),
+        .library(name: "ModelRuntimes", targets: ["ModelRuntimes"]),
+        .library(name: "LoadTesting", targets: ["LoadTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // The models: codecs for tabular data, the runtimes, the catalog. No networking.
+        .target(name: "ModelRuntimes"),
+        // Everything between the socket and a model handler.
+        .target(
+            name: "InferenceServer",
+            dependencies: [
+                "ModelRuntimes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The load generator behind `swerve load`; NIO only, independent of the server.
+        .target(
+            name: "LoadTesting",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The composition root: flags over environment, bootstrap logging/metrics once, run.
+        .executableTarget(
+            name: "SwerveCLI",
+            dependencies: [
+                "InferenceServer",
+                "ModelRuntimes",
+                "LoadTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "ModelRuntimesTests", dependencies: ["ModelRuntimes"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "InferenceServerTests",
+            dependencies: [
+                "InferenceServer",
+                "ModelRuntimes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "LoadTestingTests",
+            dependencies: [
+                "LoadTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

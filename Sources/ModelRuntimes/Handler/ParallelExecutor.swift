@@ -1,0 +1,22 @@
+/// Runs independent pieces of one request's work at the same time.
+///
+/// A 10,000-row batch need not wait on one core: a handler cuts it into chunks and asks the
+/// executor to run them. The server's implementation lends idle pool workers; the calling thread
+/// always takes part, so a busy pool degrades to serial execution instead of queueing.
+public protocol ParallelExecutor: Sendable {
+    /// How many chunks it is worth cutting work into (1 when nothing runs in parallel).
+    var parallelism: Int { get }
+
+    /// Calls `body(i)` for every `i` in `0..<count`, possibly on several threads, and returns
+    /// when all calls have returned. Calls must not depend on each other's order.
+    func forEach(_ count: Int, _ body: @Sendable (Int) -> Void)
+}
+
+/// Runs every chunk on the calling thread, in order: offline prediction and tests.
+public struct SerialExecutor: ParallelExecutor {
+    public init() {}
+    public var parallelism: Int { 1 }
+    public func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        for index in 0..<count { body(index) }
+    }
+}

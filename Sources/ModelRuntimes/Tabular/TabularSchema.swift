@@ -1,0 +1,48 @@
+/// The columns a tabular model reads, in the order a CSV row lists them.
+///
+/// The shared codecs use it to place JSON fields by name and CSV fields by position, to parse
+/// each value once into the kind the model wants, and to name the column in every error.
+public struct TabularSchema: Sendable {
+    /// One input column.
+    public struct Column: Sendable {
+        /// How a column's values are stored after decoding.
+        public enum Kind: Sendable, Equatable {
+            /// Parsed to `Double`; a missing value is NaN.
+            case number
+            /// Kept as text (categories, identifiers); a missing value is empty. A JSON number
+            /// in such a column keeps its literal text (`415` becomes `"415"`).
+            case text
+            /// Read past and not stored (a customer id the model drops).
+            case ignored
+        }
+
+        /// The JSON field name, and the column's name in messages.
+        public var name: String
+        public var kind: Kind
+        /// When true a missing value (empty CSV field, absent or null JSON field) is a 400.
+        public var isRequired: Bool
+
+        public init(name: String, kind: Kind, isRequired: Bool) {
+            self.name = name
+            self.kind = kind
+            self.isRequired = isRequired
+        }
+    }
+
+    public let columns: [Column]
+    private let positionByName: [String: Int]
+
+    public init(columns: [Column]) {
+        self.columns = columns
+        var positions: [String: Int] = [:]
+        for (index, column) in columns.enumerated() where positions[column.name] == nil {
+            positions[column.name] = index
+        }
+        self.positionByName = positions
+    }
+
+    /// The column's position, by JSON field name.
+    public func position(of name: String) -> Int? { positionByName[name] }
+
+    public var count: Int { columns.count }
+}
