@@ -100,3 +100,17 @@ public struct TextColumn: Sendable {
         }
     }
 }
+
+extension TabularBatch {
+    /// A 400 naming a value the model cannot use, placed the way the client framed it:
+    /// `row 3, column 2` for CSV, `row 3, field "distance"` for a JSON list, `field "distance"` for
+    /// one object. `row` and `column` are 0-based positions; messages count from 1.
+    public func invalidValue(row: Int, column: Int, _ problem: String) -> ServingError {
+        let name = schema.columns[column].name
+        switch shape {
+        case .single: return .invalidInput(row: nil, field: name, problem)
+        case .list, .instances: return .invalidInput(row: row + 1, field: name, problem)
+        case .lines: return .invalidInput(row: row + 1, column: column + 1, field: name, problem)
+        }
+    }
+}
