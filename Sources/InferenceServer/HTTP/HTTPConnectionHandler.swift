@@ -34,13 +34,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var head: HTTPRequestHead?
     private var version = HTTPVersion.http1_1
     private var body: ByteBuffer?
-    private var receivedAt = NIODeadline.now()
+    private var receivedAt = NIODeadline.uptimeNanoseconds(0)
     private var inflight: InvocationTicket?
     private var keepAlive = true
     private var quiescing = false
     private var pendingParts = CircularBuffer<HTTPServerRequestPart>()
     private var readDeferred = false
-    private var lastProgress = NIODeadline.now()
+    private var lastProgress = NIODeadline.uptimeNanoseconds(0)
     private var timer: Scheduled<Void>?
     private var timerDeadline = NIODeadline.distantFuture
     private var context: ChannelHandlerContext?
@@ -63,7 +63,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func connectionStarted(context: ChannelHandlerContext) {
-        lastProgress = .now()
+        lastProgress = context.eventLoop.now
         armTimer(at: lastProgress + limits.idleTimeout, context: context)
     }
 
@@ -111,7 +111,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func requestStarted(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        receivedAt = .now()
+        receivedAt = context.eventLoop.now
         keepAlive = head.isKeepAlive
         version = head.version
         self.head = head
@@ -189,7 +189,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         if response.body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
-        lastProgress = .now()
+        lastProgress = context.eventLoop.now
         if close {
             state = .closing
             pendingParts.removeAll()
@@ -260,7 +260,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func timerFired() {
         timer = nil
         guard let context else { return }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         switch state {
         case .idle, .receiving:
             let deadline = lastProgress + limits.idleTimeout
