@@ -1,48 +1,11 @@
 import Foundation
+import HTTPTestSupport
 @testable import InferenceServer
 import ModelRuntimes
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import Testing
-
-/// A parsed HTTP response, as a client would see it.
-struct TestResponse {
-    var status: Int
-    var headers: [(String, String)]
-    var body: String
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
-}
-
-/// Reads HTTP responses out of raw bytes (test side only; the server uses NIO's codec).
-struct ResponseParser {
-    private(set) var buffer: [UInt8] = []
-
-    mutating func append(_ bytes: some Sequence<UInt8>) { buffer.append(contentsOf: bytes) }
-
-    /// Removes and returns the first complete response, if there is one.
-    mutating func next() -> TestResponse? {
-        let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        guard let headEnd = buffer.firstRange(of: separator) else { return nil }
-        let headText = String(decoding: buffer[..<headEnd.lowerBound], as: UTF8.self)
-        var lines = headText.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        let status = Int(statusLine[1])!
-        let headers = lines.map { line -> (String, String) in
-            let colon = line.firstIndex(of: ":")!
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
-        let bodyStart = headEnd.upperBound
-        guard buffer.count >= bodyStart + length else { return nil }
-        let body = String(decoding: buffer[bodyStart..<(bodyStart + length)], as: UTF8.self)
-        buffer.removeFirst(bodyStart + length)
-        return TestResponse(status: status, headers: headers, body: body)
-    }
-}
 
 /// One server connection on NIO's thread-safe testing channel: bytes in, responses out, with
 /// virtual time for the idle and request timers.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTestSupport
 @testable import InferenceServer
 import NIOCore
 import Testing
