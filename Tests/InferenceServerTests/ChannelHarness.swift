@@ -70,16 +70,24 @@ struct TestServer {
     let pool: WorkerPool
     let router: Router
 
-    init(workers: Int = 2, queueDepth: Int = 64, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// - Parameter metrics: when given, the server records into it, as `swerve serve` does.
+    init(
+        workers: Int = 2, queueDepth: Int = 64, metrics: ServerMetrics? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) throws {
         var configuration = ServerConfiguration()
         configuration.workerCount = workers
         configuration.queueDepth = queueDepth
         configure(&configuration)
         self.configuration = configuration
-        pool = WorkerPool(workerCount: workers, queueDepth: queueDepth, maxQueuedBytes: configuration.queueMaxBytes)
+        pool = WorkerPool(workerCount: workers, queueDepth: queueDepth, maxQueuedBytes: configuration.queueMaxBytes, metrics: metrics)
         pool.start()
         let pipeline = try InferencePipeline(handler: ScriptedModel(), defaultAccept: nil)
-        router = Router(invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool), configuration: configuration)
+        let render: @Sendable () -> Response = { Response.json("{}") }
+        let endpoint = metrics == nil ? nil : render
+        router = Router(
+            invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool, metrics: metrics), configuration: configuration,
+            metricsEndpoint: endpoint, metrics: metrics)
     }
 
     func connect() async throws -> TestConnection {

@@ -9,12 +9,23 @@ struct ScriptedModel: ModelHandler {
 
     var inputContentTypes: [MediaType] { [MediaType("text", "plain"), .json] }
     var outputContentTypes: [MediaType] { [MediaType("text", "plain"), .json] }
+    var stageNames: [String] { ["think"] }
 
     func decodeInput(_ payload: UnsafeRawBufferPointer, contentType: MediaType, context: InvocationContext) throws -> String {
         String(decoding: payload, as: UTF8.self)
     }
 
     func predict(_ input: String, context: InvocationContext) throws -> String {
+        try context.measure(stage: 0) { try answer(input, context: context) }
+    }
+
+    private func answer(_ input: String, context: InvocationContext) throws -> String {
+        if input.hasPrefix("spin:"), let milliseconds = Double(input.dropFirst(5)) {
+            let end = Date().addingTimeInterval(milliseconds / 1000)
+            var x = 0.0
+            while Date() < end { for i in 0..<1000 { x += Double(i).squareRoot() } }
+            return x > 0 ? "spun" : ""
+        }
         if input.hasPrefix("sleep:"), let milliseconds = UInt32(input.dropFirst(6)) {
             usleep(milliseconds * 1000)
             return "slept \(milliseconds)"
