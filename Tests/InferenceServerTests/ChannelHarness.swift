@@ -33,7 +33,7 @@ final class TestConnection {
     }
 
     /// The next response, waiting up to `seconds` of real time for workers to answer.
-    func response(within seconds: Double = 5) async throws -> TestResponse {
+    func response(within seconds: Double = 20) async throws -> TestResponse {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             if let response = parser.next() { return response }
@@ -49,10 +49,16 @@ final class TestConnection {
         }
     }
 
-    /// True when no response bytes arrive within `seconds`.
+    /// True when no response bytes arrive within `seconds` (bytes that do arrive are kept for
+    /// `response()`).
     func isSilent(for seconds: Double) async throws -> Bool {
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-        return try await channel.readOutbound(as: IOData.self) == nil && parser.next() == nil
+        var silent = parser.buffer.isEmpty
+        while let data = try await channel.readOutbound(as: IOData.self) {
+            if case .byteBuffer(let buffer) = data { parser.append(buffer.readableBytesView) }
+            silent = false
+        }
+        return silent
     }
 
     var isActive: Bool { channel.isActive }

@@ -61,11 +61,13 @@ struct ServerMetricsTests {
         let metrics = makeMetrics()
         let server = try TestServer(workers: 1, queueDepth: 1, metrics: metrics)
         let busy = try await server.connect(), queued = try await server.connect(), refused = try await server.connect()
-        try await busy.send(invocation("sleep:300"))
-        try await Task.sleep(for: .milliseconds(50))
+        let gate = "reject-\(UUID())"
+        try await busy.send(invocation("wait:\(gate)"))
+        while server.pool.waiting > 0 { try await Task.sleep(for: .milliseconds(5)) }
         try await queued.send(invocation("echo:q"))
         try await refused.send(invocation("echo:r"))
         #expect(try await refused.response().status == 503)
+        Gates.shared.open(gate)
         _ = try await busy.response()
         _ = try await queued.response()
         await server.stop()
