@@ -1,0 +1,128 @@
+/// The hot loop of tree evaluation: finds the leaf each row reaches in one tree.
+///
+/// Rows are walked eight at a time. Each lane is a chain of dependent loads (node, then the
+/// feature it reads), so interleaving eight independent chains keeps the core busy while each
+/// waits; the walk takes exactly `depth` steps and has no data-dependent branch (leaves loop
+/// onto themselves, see `FlatForest`). Pointers are unchecked: the builder validated every
+/// child and feature index, and callers pass rows of at least `featureCount` (and ≥ 1) floats.
+struct ForestWalker {
+    /// Rows walked together; callers pad a block's row count to a multiple of this.
+    static let lanes = 8
+
+    let nodes: UnsafePointer<FlatNode>
+    let trees: UnsafeBufferPointer<FlatTree>
+    let categoryWords: UnsafePointer<UInt32>
+    let hasCategoricalSplits: Bool
+
+        init(nodes: UnsafePointer<FlatNode>, trees: UnsafeBufferPointer<FlatTree>, categoryWords: UnsafePointer<UInt32>, hasCategoricalSplits: Bool) {
+        self.nodes = nodes
+        self.trees = trees
+        self.categoryWords = categoryWords
+        self.hasCategoricalSplits = hasCategoricalSplits
+    }
+
+    /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) starting at `rows` with `stride`
+    /// floats per row, the index of the leaf reached in tree `tree`.
+    @inline(__always)
+    func leaves(ofTree tree: Int, rows: UnsafePointer<Float>, stride: Int, rowCount: Int, into leaves: UnsafeMutablePointer<Int32>) {
+        if hasCategoricalSplits {
+            walk(MixedSplits.self, tree: trees[tree], rows: rows, stride: stride, rowCount: rowCount, into: leaves)
+        } else {
+            walk(NumericSplits.self, tree: trees[tree], rows: rows, stride: stride, rowCount: rowCount, into: leaves)
+        }
+    }
+
+    @inline(__always)
+    func walk<Rule: SplitRule>(
+        _ rule: Rule.Type, tree: FlatTree, rows: UnsafePointer<Float>, stride: Int, rowCount: Int,
+        into leaves: UnsafeMutablePointer<Int32>
+    ) {
+        let depth = Int(tree.depth)
+        var row = 0
+        while row < rowCount {
+            let x0 = rows + row * stride
+            let x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride
+            let x4 = x3 + stride, x5 = x4 + stride, x6 = x5 + stride, x7 = x6 + stride
+            var n0 = tree.root, n1 = tree.root, n2 = tree.root, n3 = tree.root
+            var n4 = tree.root, n5 = tree.root, n6 = tree.root, n7 = tree.root
+            var step = 0
+            while step < depth {
+                n0 = next(Rule.self, n0, x0)
+                n1 = next(Rule.self, n1, x1)
+                n2 = next(Rule.self, n2, x2)
+                n3 = next(Rule.self, n3, x3)
+                n4 = next(Rule.self, n4, x4)
+                n5 = next(Rule.self, n5, x5)
+                n6 = next(Rule.self, n6, x6)
+                n7 = next(Rule.self, n7, x7)
+                step += 1
+            }
+            leaves[row] = n0
+            leaves[row + 1] = n1
+            leaves[row + 2] = n2
+            leaves[row + 3] = n3
+            leaves[row + 4] = n4
+            leaves[row + 5] = n5
+            leaves[row + 6] = n6
+            leaves[row + 7] = n7
+            row += 8
+        }
+    }
+
+    /// One step down from node `n` for the row at `x`.
+    @inline(__always)
+    func next<Rule: SplitRule>(_ rule: Rule.Type, _ n: Int32, _ x: UnsafePointer<Float>) -> Int32 {
+        let node = nodes[Int(n)]
+        let value = x[Int(node.word & FlatNode.featureMask)]
+        return node.left &+ Rule.goesRight(node, value, categoryWords)
+    }
+}
+
+/// How a split decides between its children: 1 for right, 0 for left.
+protocol SplitRule {
+    static func goesRight(_ node: FlatNode, _ value: Float, _ categoryWords: UnsafePointer<UInt32>) -> Int32
+}
+
+/// Numerical splits only: strict `value < threshold` goes left; NaN follows the node's default.
+enum NumericSplits: SplitRule {
+    @inline(__always)
+    static func goesRight(_ node: FlatNode, _ value: Float, _ categoryWords: UnsafePointer<UInt32>) -> Int32 {
+        if value < node.threshold { return 0 }
+        return value.isNaN ? Int32(bitPattern: node.word >> 31) : 1
+    }
+}
+
+/// Numerical and categorical splits. A categorical split sends a value right iff its category
+/// code (truncated toward zero) is in the node's set; negative values, values ≥ 2^24 and codes
+/// beyond the set go left; NaN follows the node's default (xgboost's `common::Decision`).
+enum MixedSplits: SplitRule {
+    @inline(__always)
+    static func goesRight(_ node: FlatNode, _ value: Float, _ categoryWords: UnsafePointer<UInt32>) -> Int32 {
+        if node.word & FlatNode.categoricalFlag == 0 {
+            return NumericSplits.goesRight(node, value, categoryWords)
+        }
+        if value.isNaN { return Int32(bitPattern: node.word >> 31) }
+        if value < 0 || value >= Float(FlatForestBuilder.categoryLimit) { return 0 }
+        let code = Int(Int32(value))
+        let set = categoryWords + Int(node.payload)
+        let word = code >> 5
+        guard word < Int(set[0]) else { return 0 }
+        return Int32(bitPattern: (set[1 + word] >> UInt32(code & 31)) & 1)
+    }
+}
+
+extension FlatForest {
+    /// Runs `body` with a walker over this forest's storage.
+    func withWalker<R>(_ body: (ForestWalker) throws -> R) rethrows -> R {
+        try nodes.withUnsafeBufferPointer { nodes in
+            try trees.withUnsafeBufferPointer { trees in
+                try categoryWords.withUnsafeBufferPointer { words in
+                    try body(
+                        ForestWalker(
+                            nodes: nodes.baseAddress!, trees: trees,
+                            categoryWords: words.baseAddress!, hasCategoricalSplits: hasCategoricalSplits))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import ModelRuntimes
+
+/// Test inputs: golden vectors bundled as resources, and the repository's shipped model artifacts.
+enum Fixtures {
+    /// Text of a bundled fixture, e.g. `golden/churn-expected.csv`.
+    static func text(_ path: String) throws -> String {
+        guard let url = Bundle.module.url(forResource: "Fixtures/\(path)", withExtension: nil) else {
+            throw FixtureError.missing(path)
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    /// Lines of a bundled CSV fixture, split on commas, without the header.
+    static func csvRows(_ path: String) throws -> (header: [String], rows: [[String]]) {
+        let lines = try text(path).split(separator: "\n", omittingEmptySubsequences: true)
+        let split = lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        return (split[0], Array(split.dropFirst()))
+    }
+
+    /// The repository root (tests run from a checkout).
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// A shipped model directory, e.g. `churn`.
+    static func modelDirectory(_ name: String) -> ModelDirectory {
+        ModelDirectory(path: repositoryRoot.appendingPathComponent("model-artifacts/\(name)").path)
+    }
+
+    /// A bundled fixture directory (e.g. `xgboost`).
+    static func fixtureDirectory(_ name: String) throws -> ModelDirectory {
+        guard let url = Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil) else {
+            throw FixtureError.missing(name)
+        }
+        return ModelDirectory(path: url.path)
+    }
+
+    /// `0x3e1424ee` as a bit pattern.
+    static func bits(_ text: String) -> UInt32? {
+        UInt32(text.hasPrefix("0x") ? String(text.dropFirst(2)) : text, radix: 16)
+    }
+
+    /// The golden churn feature rows as one row-major Double matrix (empty field = NaN).
+    static func churnFeatures() throws -> (values: [Double], columns: Int, rows: Int) {
+        let (header, rows) = try csvRows("golden/churn-xgb-features.csv")
+        let values = rows.flatMap { row in row.map { $0.isEmpty ? Double.nan : Double($0)! } }
+        return (values, header.count, rows.count)
+    }
+}
+
+enum FixtureError: Error {
+    case missing(String)
+}
+
+/// A scratch directory with the given files, removed by the caller with `remove()`.
+struct TemporaryModelDirectory {
+    let url: URL
+
+    init(files: [String: String]) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for (name, contents) in files {
+            try contents.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+    }
+
+    var directory: ModelDirectory { ModelDirectory(path: url.path) }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
