@@ -1,7 +1,22 @@
 /// Chooses the codec for a request body by its content type.
+///
+/// The shared `input_fn` of every tabular model: JSON (an object, a list of records, or
+/// `{"instances": [...]}`), CSV (one record per line, no header) and JSON Lines.
 public enum TabularDecoding {
     /// Decodes `payload` as `contentType` into a batch following `schema`.
     public static func decode(_ payload: UnsafeRawBufferPointer, contentType: MediaType, schema: TabularSchema) throws -> TabularBatch {
-        throw ServingError.internalError("not implemented yet")
+        switch contentType.canonical {
+        case .csv: return try CSVRecordDecoder(schema: schema).decode(payload)
+        case .json: return try JSONRecordDecoder(schema: schema).decodeDocument(payload)
+        case .jsonLines: return try JSONRecordDecoder(schema: schema).decodeLines(payload)
+        default: throw ServingError.unsupportedMediaType(contentType.essence, supported: [.json, .csv, .jsonLines])
+        }
+    }
+}
+
+extension MediaType {
+    /// The type with aliases folded: `application/x-ndjson` and friends read as `application/jsonlines`.
+    public var canonical: MediaType {
+        MediaType.jsonLinesAliases.contains(self) ? .jsonLines : MediaType(type, subtype)
     }
 }

@@ -1,0 +1,75 @@
+import Logging
+import NIOCore
+
+/// Everything the server can be told, with SageMaker's defaults, in one Sendable value.
+///
+/// Built once from an environment dictionary (`init(environment:)`; tests pass their own) and
+/// then overridden by command-line flags. No part of the server reads the process environment.
+public struct ServerConfiguration: Sendable {
+    /// Interface to bind; SageMaker requires all interfaces.
+    public var host = "0.0.0.0"
+    /// `SAGEMAKER_BIND_TO_PORT`, default 8080.
+    public var port = 8080
+    /// `SM_MODEL_DIR`, default `/opt/ml/model`.
+    public var modelDirectory = "/opt/ml/model"
+    /// `SAGEMAKER_MODEL_SERVER_WORKERS`, default (2 x cores) + 1.
+    public var workerCount = ServerConfiguration.defaultWorkerCount
+    /// `SWERVE_QUEUE_DEPTH`: requests that may wait for a worker before new ones get 503.
+    public var queueDepth = 256
+    /// `SWERVE_QUEUE_MAX_MB`: request bytes that may wait for a worker before new ones get 503,
+    /// so that a burst of large payloads cannot exhaust memory.
+    public var queueMaxBytes = 256 << 20
+    /// `SAGEMAKER_MODEL_SERVER_TIMEOUT` in seconds, default 60: a request still unanswered after
+    /// this long gets a 504.
+    public var requestTimeout = TimeAmount.seconds(60)
+    /// `SAGEMAKER_MAX_PAYLOAD_IN_MB`, default 6 MiB: larger bodies get 413.
+    public var maxPayloadBytes = 6 << 20
+    /// `SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`: the response type when Accept is missing or `*/*`;
+    /// nil means the request's own content type when the model writes it.
+    public var defaultAccept: String? = nil
+    /// `SWERVE_IDLE_TIMEOUT` in seconds, default 60: a connection that completes no request for
+    /// this long (idle keep-alive, or a slowloris trickling bytes) is closed.
+    public var idleTimeout = TimeAmount.seconds(60)
+    /// Largest header section accepted; more gets 431.
+    public var maxHeaderBytes = 32 << 10
+    /// Longest request target accepted; longer gets 414.
+    public var maxURILength = 8 << 10
+    /// `SAGEMAKER_CONTAINER_LOG_LEVEL` (a Python level number or a name), default info.
+    public var logLevel = Logger.Level.info
+    /// Event-loop threads for sockets; defaults to the cores this process may use.
+    public var eventLoopThreads = System.coreCount
+
+    public init() {}
+
+    /// (2 x cores) + 1, counting the cores this process may run on.
+    public static var defaultWorkerCount: Int { 2 * System.coreCount + 1 }
+
+    /// Reads the `SAGEMAKER_*` and `SWERVE_*` variables from `environment`; unset ones keep
+    /// their defaults, malformed ones are reported.
+    public init(environment: [String: String]) throws {
+        let reader = EnvironmentReader(environment: environment)
+        port = try reader.integer("SAGEMAKER_BIND_TO_PORT", in: 0...65535) ?? port
+        modelDirectory = reader.string("SM_MODEL_DIR") ?? modelDirectory
+        workerCount = try reader.integer("SAGEMAKER_MODEL_SERVER_WORKERS", in: 1...1024) ?? workerCount
+        queueDepth = try reader.integer("SWERVE_QUEUE_DEPTH", in: 1...1_000_000) ?? queueDepth
+        queueMaxBytes = try reader.integer("SWERVE_QUEUE_MAX_MB", in: 1...1_000_000).map { $0 << 20 } ?? queueMaxBytes
+        requestTimeout = try reader.seconds("SAGEMAKER_MODEL_SERVER_TIMEOUT") ?? requestTimeout
+        maxPayloadBytes = try reader.integer("SAGEMAKER_MAX_PAYLOAD_IN_MB", in: 1...100_000).map { $0 << 20 } ?? maxPayloadBytes
+        defaultAccept = try reader.mediaType("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT")
+        idleTimeout = try reader.seconds("SWERVE_IDLE_TIMEOUT") ?? idleTimeout
+        logLevel = try reader.logLevel("SAGEMAKER_CONTAINER_LOG_LEVEL") ?? logLevel
+    }
+}
+
+/// A configuration value that cannot be used, naming the variable or flag.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var name: String
+    public var problem: String
+
+    public init(name: String, problem: String) {
+        self.name = name
+        self.problem = problem
+    }
+
+    public var description: String { "\(name): \(problem)" }
+}

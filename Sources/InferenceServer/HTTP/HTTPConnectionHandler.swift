@@ -1,0 +1,306 @@
+import ModelRuntimes
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1.1 connection: assembles requests from NIO's decoded parts, hands them to the
+/// router, and writes the responses back in request order.
+///
+/// It sits right after NIO's `HTTPRequestDecoder`/`HTTPResponseEncoder` and does the work that
+/// would otherwise take three more handlers: body aggregation with the payload limit (413),
+/// `Expect: 100-continue`, pipelining (requests that arrive while one is being answered wait,
+/// and socket reads pause until it is answered), keep-alive for HTTP/1.1 and 1.0, the idle
+/// timeout that closes stalled connections, the per-request deadline (504), protocol errors
+/// (400/431/414), and draining on shutdown.
+final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    enum State {
+        /// Waiting for a request head.
+        case idle
+        /// Head received, reading the body.
+        case receiving
+        /// Request complete; its response is being produced.
+        case responding
+        /// Answered an error mid-request; the connection closes once the answer is written.
+        case closing
+    }
+
+    let router: Router
+    let limits: ConnectionLimits
+    private(set) var state = State.idle
+
+    private var head: HTTPRequestHead?
+    private var version = HTTPVersion.http1_1
+    private var body: ByteBuffer?
+    private var receivedAt = NIODeadline.now()
+    private var inflight: InvocationTicket?
+    private var keepAlive = true
+    private var quiescing = false
+    private var pendingParts = CircularBuffer<HTTPServerRequestPart>()
+    private var readDeferred = false
+    private var lastProgress = NIODeadline.now()
+    private var timer: Scheduled<Void>?
+    private var timerDeadline = NIODeadline.distantFuture
+    private var context: ChannelHandlerContext?
+
+    init(router: Router, limits: ConnectionLimits) {
+        self.router = router
+        self.limits = limits
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { connectionStarted(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connectionStarted(context: context)
+        context.fireChannelActive()
+    }
+
+    private func connectionStarted(context: ChannelHandlerContext) {
+        lastProgress = .now()
+        armTimer(at: lastProgress + limits.idleTimeout, context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        inflight?.abandon()
+        inflight = nil
+        pendingParts.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if state == .responding || !pendingParts.isEmpty {
+            pendingParts.append(part)
+            return
+        }
+        process(part, context: context)
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head):
+            guard state == .idle else { return }
+            requestStarted(head, context: context)
+        case .body(let chunk):
+            guard state == .receiving else { return }
+            appendBody(chunk, context: context)
+        case .end:
+            guard state == .receiving, let head else { return }
+            state = .responding
+            let request = Request(head: head, body: body ?? ByteBuffer(), receivedAt: receivedAt)
+            self.head = nil
+            self.body = nil
+            dispatch(request, context: context)
+        }
+    }
+
+    private func requestStarted(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        receivedAt = .now()
+        keepAlive = head.isKeepAlive
+        version = head.version
+        self.head = head
+        body = nil
+        state = .receiving
+        if head.uri.utf8.count > limits.maxURILength {
+            return fail(ServingError(status: 414, code: "uri_too_long", message: "the request target is longer than \(limits.maxURILength) bytes"), context: context)
+        }
+        let declaredLength = head.headers.first(name: "content-length").flatMap { Int($0) }
+        if let declaredLength, declaredLength > limits.maxPayloadBytes {
+            return fail(.payloadTooLarge(limit: limits.maxPayloadBytes), context: context)
+        }
+        if let expect = head.headers.first(name: "expect") {
+            guard expect.lowercased() == "100-continue" else {
+                return fail(ServingError(status: 417, code: "expectation_failed", message: "unsupported Expect: \(expect)"), context: context)
+            }
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+    }
+
+    private func appendBody(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
+        let total = (body?.readableBytes ?? 0) + chunk.readableBytes
+        guard total <= limits.maxPayloadBytes else {
+            return fail(.payloadTooLarge(limit: limits.maxPayloadBytes), context: context)
+        }
+        if body == nil {
+            body = chunk
+        } else {
+            if body!.writableBytes < chunk.readableBytes {
+                let declared = head?.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+                var grown = context.channel.allocator.buffer(capacity: max(declared, total * 2))
+                grown.writeImmutableBuffer(body!)
+                body = grown
+            }
+            body!.writeImmutableBuffer(chunk)
+        }
+    }
+
+    // MARK: Routing and responses
+
+    private func dispatch(_ request: Request, context: ChannelHandlerContext) {
+        switch router.route(request, eventLoop: context.eventLoop, connection: NIOLoopBound(self, eventLoop: context.eventLoop)) {
+        case .respond(let response):
+            write(response, context: context)
+        case .pending(let ticket):
+            inflight = ticket
+            armTimer(at: receivedAt + limits.requestTimeout, context: context)
+        }
+    }
+
+    /// Delivers an asynchronous endpoint's answer; answers for requests already given up on are dropped.
+    func complete(_ response: Response, ticket: InvocationTicket) {
+        guard let context, state == .responding, inflight === ticket else { return }
+        inflight = nil
+        write(response, context: context)
+    }
+
+    /// Answers with an error and closes the connection after it (the stream's framing is lost).
+    private func fail(_ error: ServingError, context: ChannelHandlerContext) {
+        keepAlive = false
+        write(Response.error(error), context: context)
+    }
+
+    private func write(_ response: Response, context: ChannelHandlerContext) {
+        let close = !keepAlive || quiescing
+        var headers = response.headers
+        headers.add(name: "content-length", value: String(response.body.readableBytes))
+        if close {
+            headers.add(name: "connection", value: "close")
+        } else if version.major == 1 && version.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+        router.responded(response.status, startedAt: receivedAt)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))), promise: nil)
+        if response.body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        }
+        lastProgress = .now()
+        if close {
+            state = .closing
+            pendingParts.removeAll()
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        state = .idle
+        head = nil
+        while state != .responding, state != .closing, let part = pendingParts.popFirst() {
+            process(part, context: context)
+        }
+        if readDeferred, state == .idle || state == .receiving {
+            readDeferred = false
+            context.read()
+        }
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if state == .responding || state == .closing || !pendingParts.isEmpty {
+            readDeferred = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Errors, shutdown, timers
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let serving: ServingError
+        switch parseError {
+        case .headerOverflow:
+            serving = ServingError(status: 431, code: "headers_too_large", message: "the request's header section exceeds \(limits.maxHeaderBytes) bytes")
+        case .invalidURL:
+            serving = ServingError(status: 400, code: "bad_request", message: "malformed request target")
+        default:
+            serving = ServingError(status: 400, code: "bad_request", message: "malformed HTTP request: \(parseError)")
+        }
+        switch state {
+        case .idle, .receiving: fail(serving, context: context)
+        case .responding: keepAlive = false  // finish the answer in flight, then close
+        case .closing: break
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is QuiesceEvent {
+            quiescing = true
+            if state == .idle && pendingParts.isEmpty { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func armTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        if timer != nil && timerDeadline <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard let context else { return }
+        let now = NIODeadline.now()
+        switch state {
+        case .idle, .receiving:
+            let deadline = lastProgress + limits.idleTimeout
+            if now >= deadline {
+                context.close(promise: nil)
+            } else {
+                armTimer(at: deadline, context: context)
+            }
+        case .responding:
+            let deadline = receivedAt + limits.requestTimeout
+            if let ticket = inflight, now >= deadline {
+                ticket.abandon()
+                inflight = nil
+                write(Response.error(.timedOut(after: limits.requestTimeout)), context: context)
+                armTimer(at: lastProgress + limits.idleTimeout, context: context)
+            } else {
+                armTimer(at: inflight == nil ? lastProgress + limits.idleTimeout : deadline, context: context)
+            }
+        case .closing:
+            break
+        }
+    }
+}
+
+/// The per-connection limits, from the server configuration.
+struct ConnectionLimits: Sendable {
+    var maxPayloadBytes: Int
+    var maxURILength: Int
+    var maxHeaderBytes: Int
+    var idleTimeout: TimeAmount
+    var requestTimeout: TimeAmount
+
+    init(_ configuration: ServerConfiguration) {
+        maxPayloadBytes = configuration.maxPayloadBytes
+        maxURILength = configuration.maxURILength
+        maxHeaderBytes = configuration.maxHeaderBytes
+        idleTimeout = configuration.idleTimeout
+        requestTimeout = configuration.requestTimeout
+    }
+}
+
+/// Sent to every connection when the server starts draining: finish what is in flight, then close.
+struct QuiesceEvent: Sendable {}

@@ -1,0 +1,73 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+/// The listening socket and its connections, as a swift-service-lifecycle `Service`.
+///
+/// `run` binds, serves until graceful shutdown is requested (SIGTERM/SIGINT through the service
+/// group), then stops accepting, lets every in-flight request finish, and returns once the last
+/// connection has closed.
+public final class HTTPServer: Service, Sendable {
+    private let configuration: ServerConfiguration
+    private let router: Router
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let tracker = ConnectionTracker()
+    private let onBound: @Sendable (Int) -> Void
+
+    /// - Parameter onBound: called with the port once the socket listens (useful with port 0).
+    public init(
+        configuration: ServerConfiguration, router: Router, group: any EventLoopGroup, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.router = router
+        self.group = group
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    public func run() async throws {
+        let channel = try await bind()
+        let port = channel.localAddress?.port ?? configuration.port
+        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        onBound(port)
+        await withGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+        let open = tracker.count
+        logger.info("draining", metadata: ["connections": "\(open)"])
+        await tracker.drain()
+        logger.info("drained")
+    }
+
+    private func bind() async throws -> any Channel {
+        let limits = ConnectionLimits(configuration)
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
+        decoderLimits.maxHeaderFieldSize = configuration.maxHeaderBytes
+        decoderLimits.maxHeaderFieldCount = 1000
+        let router = self.router, tracker = self.tracker
+        let decoderLimitsCopy = decoderLimits
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(HTTPResponseEncoder())
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimitsCopy)))
+                    try sync.addHandler(HTTPConnectionHandler(router: router, limits: limits))
+                    tracker.track(channel)
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+    }
+}

@@ -1,0 +1,50 @@
+import ModelRuntimes
+import NIOCore
+
+/// Runs one request through a loaded model's steps (decode, predict, encode), timing each.
+///
+/// The server holds the model only as `any ModelHandler`; this opens it once per request and
+/// calls the steps with the concrete types. Every error leaves as a `ServingError`: a model's
+/// own 4xx passes through; anything else becomes a 500 that names the step.
+public struct InferencePipeline: Sendable {
+    public let handler: any ModelHandler
+    public let negotiator: ContentNegotiator
+
+    public init(handler: any ModelHandler, defaultAccept: String?) throws {
+        self.handler = handler
+        self.negotiator = try ContentNegotiator(
+            inputTypes: handler.inputContentTypes, outputTypes: handler.outputContentTypes, defaultAccept: defaultAccept)
+    }
+
+    /// The stage ("container") names the model reports.
+    public var stageNames: [String] { handler.stageNames }
+
+    /// What one run produced.
+    public struct Outcome: Sendable {
+        /// The encoded answer, or the error to answer with.
+        public var result: Result<[UInt8], ServingError>
+        /// Nanoseconds spent in the model's steps (SageMaker's ModelLatency).
+        public var modelNanoseconds: UInt64
+    }
+
+    /// Decodes, predicts and encodes; never throws.
+    public func run(_ payload: ByteBuffer, contentType: MediaType, accept: MediaType, context: InvocationContext) -> Outcome {
+        let start = NIODeadline.now()
+        let result: Result<[UInt8], ServingError> = payload.withUnsafeReadableBytes { bytes in
+            Result { try Self.steps(handler, bytes, contentType: contentType, accept: accept, context: context) }
+                .mapError { error in
+                    (error as? ServingError) ?? .internalError("the model failed: \(error)")
+                }
+        }
+        let elapsed = NIODeadline.now() - start
+        return Outcome(result: result, modelNanoseconds: UInt64(max(0, elapsed.nanoseconds)))
+    }
+
+    private static func steps<H: ModelHandler>(
+        _ handler: H, _ payload: UnsafeRawBufferPointer, contentType: MediaType, accept: MediaType, context: InvocationContext
+    ) throws -> [UInt8] {
+        let input = try handler.decodeInput(payload, contentType: contentType, context: context)
+        let output = try handler.predict(input, context: context)
+        return try handler.encodeOutput(output, accept: accept, context: context)
+    }
+}

@@ -1,0 +1,189 @@
+import Atomics
+import NIOCore
+
+/// The fixed pool of model workers behind a bounded queue.
+///
+/// Inference never runs on an event loop, so `/ping` and other connections are never stuck behind
+/// a model. The queue is bounded by count and by payload bytes: a request that does not fit is
+/// refused at once (the endpoint answers 503 with Retry-After) instead of piling up memory.
+///
+/// It is built to cost little per request when requests are tiny: event loops enqueue without
+/// waking anybody and wake workers once per loop tick (`scheduleWake`), and a worker hands its
+/// results back to each event loop in one batch, so under load one context switch is shared by
+/// many requests.
+public final class WorkerPool: @unchecked Sendable {
+    /// A unit of work; `run` executes on a worker thread.
+    public struct Job: Sendable {
+        /// Payload bytes the job holds while it waits (counts against `maxQueuedBytes`).
+        public var bytes: Int
+        public var run: @Sendable (WorkerContext) -> Void
+
+        public init(bytes: Int, run: @escaping @Sendable (WorkerContext) -> Void) {
+            self.bytes = bytes
+            self.run = run
+        }
+    }
+
+    public let workerCount: Int
+    public let queueDepth: Int
+    public let maxQueuedBytes: Int
+
+    private let lock = PoolLock()
+    private var queue = CircularBuffer<Job>(initialCapacity: 64)
+    private var helpers = CircularBuffer<Job>(initialCapacity: 8)
+    private var queuedBytes = 0
+    private var idleWorkers = 0
+    private var busyWorkers = 0
+    private var stopping = false
+    private var threadsRunning = 0
+    private var stopped: [CheckedContinuation<Void, Never>] = []
+    private let wakeScheduled = ManagedAtomic(false)
+    /// Jobs waiting, readable without the lock (for metrics and for the executor's heuristics).
+    private let waitingCount = ManagedAtomic(0)
+
+    public init(workerCount: Int, queueDepth: Int, maxQueuedBytes: Int) {
+        precondition(workerCount > 0 && queueDepth > 0)
+        self.workerCount = workerCount
+        self.queueDepth = queueDepth
+        self.maxQueuedBytes = maxQueuedBytes
+    }
+
+    /// Starts the worker threads.
+    public func start() {
+        lock.withLock { threadsRunning = workerCount }
+        for index in 0..<workerCount {
+            _ = startThread { [self] in workLoop(WorkerContext(index: index)) }
+        }
+    }
+
+    /// Enqueues `job` without waking a worker; returns false when the queue is full (or closed).
+    ///
+    /// The caller must make sure `scheduleWake(on:)` or `wake()` follows.
+    public func enqueue(_ job: Job) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopping, queue.count < queueDepth,
+            queue.isEmpty || queuedBytes + job.bytes <= maxQueuedBytes
+        else { return false }
+        queue.append(job)
+        queuedBytes += job.bytes
+        waitingCount.wrappingIncrement(ordering: .relaxed)
+        return true
+    }
+
+    /// Wakes workers at the end of the current tick of `eventLoop` (which must be the caller's),
+    /// so that every job enqueued during the tick is announced by one wake-up.
+    public func scheduleWake(on eventLoop: any EventLoop) {
+        if wakeScheduled.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            eventLoop.execute { self.wake() }
+        }
+    }
+
+    /// Wakes as many idle workers as there are waiting jobs.
+    public func wake() {
+        wakeScheduled.store(false, ordering: .releasing)
+        lock.lock()
+        let wanted = min(idleWorkers, queue.count + helpers.count)
+        for _ in 0..<wanted { lock.signal() }
+        lock.unlock()
+    }
+
+    /// Jobs waiting for a worker.
+    public var waiting: Int { waitingCount.load(ordering: .relaxed) }
+
+    /// Stops taking jobs, lets the queued ones finish, and returns when every worker has exited.
+    public func shutdownGracefully() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            stopping = true
+            if threadsRunning == 0 {
+                lock.unlock()
+                continuation.resume()
+                return
+            }
+            stopped.append(continuation)
+            lock.broadcast()
+            lock.unlock()
+        }
+    }
+
+    private func workLoop(_ worker: WorkerContext) {
+        lock.lock()
+        while true {
+            if let job = helpers.popFirst() ?? takeQueued() {
+                busyWorkers += 1
+                lock.unlock()
+                job.run(worker)
+                worker.flushIfDue()
+                lock.lock()
+                busyWorkers -= 1
+                continue
+            }
+            if worker.hasDeliveries {
+                lock.unlock()
+                worker.flush()
+                lock.lock()
+                continue
+            }
+            if stopping { break }
+            idleWorkers += 1
+            lock.wait()
+            idleWorkers -= 1
+        }
+        threadsRunning -= 1
+        let waiters = threadsRunning == 0 ? stopped : []
+        lock.unlock()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func takeQueued() -> Job? {
+        guard let job = queue.popFirst() else { return nil }
+        queuedBytes -= job.bytes
+        waitingCount.wrappingDecrement(ordering: .relaxed)
+        return job
+    }
+}
+
+/// What a job knows about the worker running it: where to hand results back to event loops.
+///
+/// Results are batched per event loop and handed over when the worker runs out of queued work,
+/// or after half a millisecond, whichever comes first.
+public final class WorkerContext: @unchecked Sendable {
+    /// The worker's index in the pool.
+    public let index: Int
+    private var deliveries: [(loop: any EventLoop, tasks: [@Sendable () -> Void])] = []
+    private var oldestDelivery = NIODeadline.uptimeNanoseconds(0)
+
+    init(index: Int) { self.index = index }
+
+    var hasDeliveries: Bool { !deliveries.isEmpty }
+
+    /// Runs `task` on `eventLoop` soon, batched with the worker's other results for that loop.
+    public func deliver(on eventLoop: any EventLoop, _ task: @escaping @Sendable () -> Void) {
+        if deliveries.isEmpty { oldestDelivery = .now() }
+        for index in deliveries.indices where deliveries[index].loop === eventLoop {
+            deliveries[index].tasks.append(task)
+            return
+        }
+        deliveries.append((eventLoop, [task]))
+    }
+
+    /// Hands results over if they have waited long enough.
+    func flushIfDue() {
+        if !deliveries.isEmpty && NIODeadline.now() - oldestDelivery > .microseconds(500) { flush() }
+    }
+
+    /// Hands every pending result to its event loop.
+    func flush() {
+        let batches = deliveries
+        deliveries.removeAll(keepingCapacity: true)
+        for batch in batches {
+            let tasks = batch.tasks
+            if tasks.count == 1 {
+                batch.loop.execute(tasks[0])
+            } else {
+                batch.loop.execute { for task in tasks { task() } }
+            }
+        }
+    }
+}

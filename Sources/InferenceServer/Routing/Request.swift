@@ -1,0 +1,23 @@
+import NIOCore
+import NIOHTTP1
+
+/// A complete request: head and whole body, as the router sees it.
+public struct Request: Sendable {
+    public var head: HTTPRequestHead
+    public var body: ByteBuffer
+    /// When the head arrived, for latency and deadline accounting.
+    public var receivedAt: NIODeadline
+
+    public init(head: HTTPRequestHead, body: ByteBuffer, receivedAt: NIODeadline) {
+        self.head = head
+        self.body = body
+        self.receivedAt = receivedAt
+    }
+
+    /// The path without the query string.
+    public var path: Substring {
+        let uri = head.uri
+        if let question = uri.firstIndex(of: "?") { return uri[..<question] }
+        return uri[...]
+    }
+}

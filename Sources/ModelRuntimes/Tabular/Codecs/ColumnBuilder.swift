@@ -1,0 +1,91 @@
+/// Collects decoded values record by record into the columns of a `TabularBatch`.
+///
+/// Every codec feeds it the same way: `set` each value of a record (in any order), then
+/// `endRecord`, which fills what was absent with the missing value (or refuses it, for a
+/// required column) so that every column always holds exactly one value per record.
+struct ColumnBuilder {
+    let schema: TabularSchema
+    private(set) var rowCount = 0
+    private var numbers: [[Double]]
+    private var texts: [TextColumn]
+    private var isSet: [Bool]
+    /// Where each schema column lives in `numbers` / `texts` (-1 for ignored).
+    private let slot: [Int]
+
+    init(schema: TabularSchema, expectedRows: Int = 1) {
+        self.schema = schema
+        var slot: [Int] = []
+        var numberCount = 0, textCount = 0
+        for column in schema.columns {
+            switch column.kind {
+            case .number:
+                slot.append(numberCount)
+                numberCount += 1
+            case .text:
+                slot.append(textCount)
+                textCount += 1
+            case .ignored:
+                slot.append(-1)
+            }
+        }
+        self.slot = slot
+        numbers = Array(repeating: [], count: numberCount)
+        texts = Array(repeating: TextColumn(), count: textCount)
+        for index in numbers.indices { numbers[index].reserveCapacity(expectedRows) }
+        for index in texts.indices { texts[index].reserveCapacity(values: expectedRows, bytesPerValue: 8) }
+        isSet = Array(repeating: false, count: schema.count)
+    }
+
+    /// True once column `column` has a value in the current record.
+    func hasValue(_ column: Int) -> Bool { isSet[column] }
+
+    mutating func setNumber(_ value: Double, column: Int) {
+        isSet[column] = true
+        numbers[slot[column]].append(value)
+    }
+
+    mutating func setText<Bytes: Collection>(_ utf8: Bytes, column: Int) where Bytes.Element == UInt8 {
+        isSet[column] = true
+        texts[slot[column]].append(utf8)
+    }
+
+    /// Marks an ignored column as seen (for duplicate detection).
+    mutating func setIgnored(column: Int) {
+        isSet[column] = true
+    }
+
+    /// Records a missing value; returns false when the column requires one.
+    mutating func setMissing(column: Int) -> Bool {
+        let spec = schema.columns[column]
+        if spec.isRequired { return false }
+        isSet[column] = true
+        switch spec.kind {
+        case .number: numbers[slot[column]].append(.nan)
+        case .text: texts[slot[column]].append(EmptyCollection<UInt8>())
+        case .ignored: break
+        }
+        return true
+    }
+
+    /// Closes the current record. Returns the first required column that had no value, if any
+    /// (the record is then incomplete and the batch must be abandoned).
+    mutating func endRecord() -> Int? {
+        for column in 0..<schema.count where !isSet[column] {
+            if !setMissing(column: column) { return column }
+        }
+        for column in 0..<schema.count { isSet[column] = false }
+        rowCount += 1
+        return nil
+    }
+
+    func build(shape: RecordShape) -> TabularBatch {
+        let columns: [TabularColumn] = schema.columns.indices.map { column in
+            switch schema.columns[column].kind {
+            case .number: .number(numbers[slot[column]])
+            case .text: .text(texts[slot[column]])
+            case .ignored: .ignored
+            }
+        }
+        return TabularBatch(schema: schema, rowCount: rowCount, shape: shape, columns: columns)
+    }
+}

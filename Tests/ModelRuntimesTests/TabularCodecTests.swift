@@ -1,0 +1,69 @@
+import ModelRuntimes
+import Testing
+
+/// A model that echoes its input, to test the shared codecs on text and number columns.
+struct EchoHandler: TabularModelHandler {
+    let inputSchema = TabularSchema(columns: [
+        .init(name: "state", kind: .text, isRequired: false),
+        .init(name: "calls", kind: .number, isRequired: false),
+        .init(name: "phone", kind: .ignored, isRequired: false),
+    ])
+
+    static func load(from directory: ModelDirectory) throws -> EchoHandler { EchoHandler() }
+
+    func predictTable(_ batch: TabularBatch, context: InvocationContext) throws -> PredictionTable {
+        let states = batch.text(0)
+        return PredictionTable(rowCount: batch.rowCount, fields: [
+            .init(name: "state", values: .text((0..<batch.rowCount).map { states[$0] })),
+            .init(name: "calls", values: .double(batch.numbers(1), decimals: nil)),
+        ])
+    }
+}
+
+@Suite("Tabular codecs")
+struct TabularCodecTests {
+    let handler = EchoHandler()
+
+    @Test("CSV: quotes, spaces, CRLF, empty fields as missing, BOM")
+    func csvDetails() throws {
+        let body = "\u{FEFF}AK, 55 ,x\r\n\"W,Y\",\"1\"\"\",y\n , ,\n\"\",3,z"
+        let error = try #require(TestSupport.error(handler, body, contentType: .csv))
+        #expect(error.message == #"row 2, column 2, field "calls": "1"" is not a number"#)
+        let out = try TestSupport.invoke(handler, "\u{FEFF}AK, 55 ,x\r\n\"W,Y\",2,y\n , ,\n\"\",3,z", contentType: .csv, accept: .csv)
+        #expect(out == "AK,55\n\"W,Y\",2\n,\n,3\n")
+        #expect(try TestSupport.invoke(handler, " , ,", contentType: .csv, accept: .json) == #"[{"state":"","calls":null}]"#)
+    }
+
+    @Test("JSON: a number in a text column keeps its literal text; strings are unescaped")
+    func jsonText() throws {
+        let out = try TestSupport.invoke(handler, #"{"state": 415, "calls": 2.50, "phone": {"nested": [1]}}"#)
+        #expect(out == #"{"state":"415","calls":2.5}"#)
+        #expect(try TestSupport.invoke(handler, #"{"state": "A\"\u00e9\ud83d\ude00"}"#) == "{\"state\":\"A\\\"é😀\",\"calls\":null}")
+    }
+
+    @Test("JSON Lines out is one object per line; CSV out quotes text when needed")
+    func outputs() throws {
+        let out = try TestSupport.invoke(handler, "[[\"a\",1,null],[\"b\\\"c\",2,null]]", accept: .jsonLines)
+        #expect(out == "{\"state\":\"a\",\"calls\":1}\n{\"state\":\"b\\\"c\",\"calls\":2}\n")
+        #expect(try TestSupport.invoke(handler, "[[\"b\\\"c\",2,null]]", accept: .csv) == "\"b\"\"c\",2\n")
+    }
+
+    @Test("invalid UTF-8 in a CSV text field is a 400 naming the place")
+    func csvUTF8() throws {
+        let bytes: [UInt8] = Array("AK,1,x\n".utf8) + [0xC3, 0x28] + Array(",2,y\n".utf8)
+        let error = #expect(throws: ServingError.self) {
+            try bytes.withUnsafeBytes { try handler.decodeInput($0, contentType: .csv, context: InvocationContext()) }
+        }
+        #expect(error?.message == #"row 2, column 1, field "state": invalid UTF-8"#)
+    }
+
+    @Test("media types parse with parameters and fold aliases")
+    func mediaTypes() throws {
+        let type = try #require(MediaType(parsing: "Text/CSV; charset=\"UTF-8\" ; header=absent"))
+        #expect(type == .csv)
+        #expect(type.parameter("charset") == "UTF-8")
+        #expect(MediaType(parsing: "application/x-ndjson")?.canonical == .jsonLines)
+        #expect(MediaType(parsing: "nonsense") == nil)
+        #expect(MediaType(parsing: "text/") == nil)
+    }
+}
