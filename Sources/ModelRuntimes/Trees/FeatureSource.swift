@@ -36,7 +36,7 @@ public struct FloatRows: FeatureSource, Sendable {
 }
 
 /// Features stored by column, as the tabular codecs decode a CSV request (NaN = missing).
-public struct ColumnFeatures: FeatureSource {
+public struct ColumnFeatures: FeatureSource, Sendable {
     public let columns: [[Double]]
 
     public init(columns: [[Double]]) {

@@ -18,15 +18,18 @@ enum Fixtures {
         return (split[0], Array(split.dropFirst()))
     }
 
-    /// The repository root (tests run from a checkout).
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+    /// A shipped model directory, e.g. `churn`.
+    static func modelDirectory(_ name: String) -> ModelDirectory { TestSupport.modelDirectory(name) }
+
+    /// The golden churn requests as a CSV body (no header), one request per line.
+    static func churnRequestBody() throws -> String {
+        let lines = try text("golden/churn-requests.csv").split(separator: "\n", omittingEmptySubsequences: true)
+        return lines.dropFirst().joined(separator: "\n") + "\n"
     }
 
-    /// A shipped model directory, e.g. `churn`.
-    static func modelDirectory(_ name: String) -> ModelDirectory {
-        ModelDirectory(path: repositoryRoot.appendingPathComponent("model-artifacts/\(name)").path)
+    /// The golden `churn-expected.jsonl` records.
+    static func churnExpected() throws -> [JSONValue] {
+        try text("golden/churn-expected.jsonl").split(separator: "\n").map { try JSONValue.parse(Array($0.utf8)) }
     }
 
     /// A bundled fixture directory (e.g. `xgboost`).
