@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "InferenceServer", targets: ["InferenceServer"]),
         .library(name: "ModelRuntimes", targets: ["ModelRuntimes"]),
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
+        .executable(name: "swerve-bench", targets: ["SwerveBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -56,6 +57,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Times the XGBoost evaluator alone (scripts/bench_trees.py compares it with xgboost).
+        .executableTarget(name: "SwerveBench", dependencies: ["ModelRuntimes"]),
         .testTarget(name: "ModelRuntimesTests", dependencies: ["ModelRuntimes"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",

@@ -5,7 +5,8 @@
 /// float32); a split sends `Double(Float(v)) <= threshold` left; p is the float64 sum of the
 /// trees' leaf values, in tree order, divided by the number of trees.
 ///
-/// The trees run on the same branch-free `FlatForest` walk as XGBoost: for a float32 `v`,
+/// The trees run on the same branch-free `FlatForest` walk as XGBoost (no value is missing after
+/// imputation, so every split is marked "missing goes right", the walk's fast case): for a float32 `v`,
 /// `Double(v) <= t` holds exactly when `v < t'`, `t'` being the smallest float32 above `t`.
 public struct RandomForestModel: ProbabilityModel {
     public let featureNames: [String]
@@ -35,7 +36,7 @@ public struct RandomForestModel: ProbabilityModel {
             let values = try tree.doubles("leaf_p_true", count: count)
             let source = SourceTree(
                 leftChildren: left, rightChildren: right, features: features,
-                thresholds: thresholds.map(Self.floatThreshold), missingGoesLeft: Array(repeating: true, count: count),
+                thresholds: thresholds.map(Self.floatThreshold), missingGoesLeft: Array(repeating: false, count: count),
                 leafPayloads: (0..<count).map { UInt32(leafValues.count + $0) })
             leafValues += values
             do {
@@ -84,14 +85,14 @@ struct ImputedFloats: FeatureSource {
 
     var featureCount: Int { matrix.columnCount }
 
-    func fill(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    func fill(_ rows: Range<Int>, into block: FeatureBlockWriter) {
         let width = matrix.columnCount
         matrix.values.withUnsafeBufferPointer { values in
             impute.withUnsafeBufferPointer { impute in
                 for row in rows {
                     let from = values.baseAddress! + row * width
-                    let to = destination + (row - rows.lowerBound) * stride
-                    for j in 0..<width { to[j] = from[j].isNaN ? impute[j] : Float(from[j]) }
+                    let to = block.row(row - rows.lowerBound)
+                    for j in 0..<width { to[j * FeatureBlockWriter.featureStep] = from[j].isNaN ? impute[j] : Float(from[j]) }
                 }
             }
         }

@@ -28,14 +28,12 @@ public struct FeatureMatrix: FeatureSource, Sendable {
         values[(row * columnCount)..<((row + 1) * columnCount)]
     }
 
-    public func fill(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    public func fill(_ rows: Range<Int>, into block: FeatureBlockWriter) {
         values.withUnsafeBufferPointer { source in
-            var from = source.baseAddress! + rows.lowerBound * columnCount
-            var to = destination
-            for _ in rows {
-                for column in 0..<columnCount { to[column] = Float(from[column]) }
-                from += columnCount
-                to += stride
+            for row in rows {
+                let from = source.baseAddress! + row * columnCount
+                let to = block.row(row - rows.lowerBound)
+                for column in 0..<columnCount { to[column * FeatureBlockWriter.featureStep] = Float(from[column]) }
             }
         }
     }

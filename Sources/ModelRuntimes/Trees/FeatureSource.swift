@@ -7,9 +7,27 @@ public protocol FeatureSource {
     /// Values per row.
     var featureCount: Int { get }
 
-    /// Writes rows `rows` as Float: row `r` at `destination + (r - rows.lowerBound) * stride`,
-    /// `featureCount` values, NaN for missing.
-    func fill(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int)
+    /// Writes rows `rows` as Float, `featureCount` values each, NaN for missing: feature `f` of
+    /// row `r` goes to `block.row(r - rows.lowerBound)[f * FeatureBlockWriter.featureStep]`.
+    func fill(_ rows: Range<Int>, into block: FeatureBlockWriter)
+}
+
+/// Where a block's Float features go: groups of `ForestWalker.lanes` rows stored feature-major
+/// (feature `f` of the group's rows side by side), so the walk reads every lane of a group from
+/// one base address plus a constant offset.
+public struct FeatureBlockWriter {
+    /// Floats between one feature of a row and the next.
+    public static let featureStep = ForestWalker.lanes
+
+    let base: UnsafeMutablePointer<Float>
+    /// Floats per group of rows: `lanes * max(featureCount, 1)`.
+    let groupSize: Int
+
+    /// Feature 0 of row `index` of the block; feature `f` is at `[f * featureStep]`.
+    @inline(__always)
+    public func row(_ index: Int) -> UnsafeMutablePointer<Float> {
+        base + (index / ForestWalker.lanes) * groupSize + index % ForestWalker.lanes
+    }
 }
 
 /// A row-major matrix of Float features (NaN = missing), already in the walk's input type.
@@ -25,11 +43,12 @@ public struct FloatRows: FeatureSource, Sendable {
 
     public var rowCount: Int { values.count / featureCount }
 
-    public func fill(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    public func fill(_ rows: Range<Int>, into block: FeatureBlockWriter) {
         values.withUnsafeBufferPointer { source in
             for row in rows {
                 let from = source.baseAddress! + row * featureCount
-                (destination + (row - rows.lowerBound) * stride).update(from: from, count: featureCount)
+                let to = block.row(row - rows.lowerBound)
+                for feature in 0..<featureCount { to[feature * FeatureBlockWriter.featureStep] = from[feature] }
             }
         }
     }
@@ -45,10 +64,11 @@ public struct ColumnFeatures: FeatureSource, Sendable {
 
     public var featureCount: Int { columns.count }
 
-    public func fill(_ rows: Range<Int>, into destination: UnsafeMutablePointer<Float>, stride: Int) {
+    public func fill(_ rows: Range<Int>, into block: FeatureBlockWriter) {
         for (feature, column) in columns.enumerated() {
             column.withUnsafeBufferPointer { values in
-                for row in rows { destination[(row - rows.lowerBound) * stride + feature] = Float(values[row]) }
+                let offset = feature * FeatureBlockWriter.featureStep
+                for row in rows { block.row(row - rows.lowerBound)[offset] = Float(values[row]) }
             }
         }
     }

@@ -18,6 +18,8 @@ public struct FlatForest: Sendable {
     public let featureCount: Int
     /// True when some node is a categorical split, which needs the slower walk.
     public let hasCategoricalSplits: Bool
+    /// True when some split sends a missing value left, which costs the walk a NaN test.
+    public let hasMissingLeftSplits: Bool
 
     init(nodes: [FlatNode], trees: [FlatTree], categoryWords: [UInt32], featureCount: Int) {
         self.nodes = nodes
@@ -25,6 +27,7 @@ public struct FlatForest: Sendable {
         self.categoryWords = categoryWords
         self.featureCount = featureCount
         self.hasCategoricalSplits = nodes.contains { $0.isCategorical }
+        self.hasMissingLeftSplits = nodes.contains { $0.word & FlatNode.missingRightFlag == 0 }
     }
 
     /// The number of trees.
@@ -49,7 +52,8 @@ public struct FlatForest: Sendable {
 struct FlatNode: Sendable {
     /// The split threshold; NaN at leaves, so that every value goes right.
     var threshold: Float
-    /// Feature index in the low 30 bits, `categoricalFlag` and `missingRightFlag` above.
+    /// The feature's offset in a lane group (index × `ForestWalker.lanes`) in the low 30 bits,
+    /// `categoricalFlag` and `missingRightFlag` above.
     var word: UInt32
     /// Index of the left child; the right child is `left + 1`.
     var left: Int32
@@ -61,7 +65,7 @@ struct FlatNode: Sendable {
     static let categoricalFlag: UInt32 = 1 << 30
     static let missingRightFlag: UInt32 = 1 << 31
 
-        init(threshold: Float, word: UInt32, left: Int32, payload: UInt32) {
+    init(threshold: Float, word: UInt32, left: Int32, payload: UInt32) {
         self.threshold = threshold
         self.word = word
         self.left = left

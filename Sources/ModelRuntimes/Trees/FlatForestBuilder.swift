@@ -33,6 +33,8 @@ struct TreeShapeError: Error {
 struct FlatForestBuilder {
     /// Category codes at or above this never match (xgboost sends such values left).
     static let categoryLimit = 1 << 24
+    /// Features a forest may read: their lane offsets must fit the node's 30-bit field.
+    static let maximumFeatureCount = Int(FlatNode.featureMask) / ForestWalker.lanes
 
     let featureCount: Int
     private var nodes: [FlatNode] = []
@@ -40,7 +42,7 @@ struct FlatForestBuilder {
     private var categoryWords: [UInt32] = []
 
     init(featureCount: Int) {
-        precondition(featureCount >= 0 && featureCount <= Int(FlatNode.featureMask), "too many features")
+        precondition(featureCount >= 0 && featureCount <= Self.maximumFeatureCount, "too many features")
         self.featureCount = featureCount
     }
 
@@ -79,7 +81,7 @@ struct FlatForestBuilder {
                 throw TreeShapeError(
                     field: "split_indices", node: n, problem: "feature \(feature) is outside 0..<\(featureCount) (num_feature)")
             }
-            var word = UInt32(feature)
+            var word = UInt32(feature * ForestWalker.lanes)
             if !tree.missingGoesLeft[n] { word |= FlatNode.missingRightFlag }
             var payload: UInt32 = 0
             if let codes = tree.categories[n] {
@@ -124,7 +126,7 @@ struct FlatForestBuilder {
     /// The finished forest. A sentinel node and word keep the arrays non-empty.
     func build() -> FlatForest {
         FlatForest(
-            nodes: nodes + [FlatNode(threshold: .nan, word: 0, left: 0, payload: 0)],
+            nodes: nodes + [FlatNode(threshold: .nan, word: FlatNode.missingRightFlag, left: 0, payload: 0)],
             trees: trees, categoryWords: categoryWords + [0], featureCount: featureCount)
     }
 }

@@ -2,22 +2,23 @@
 ///
 /// Within a block the trees are walked one after another over all of the block's rows
 /// (tree-major): a tree's nodes stay in L1 while every row passes through it, and a block of
-/// 64 rows of Float features (18 KB for the churn model's 71) stays there too. The scratch is
-/// allocated once per call, never per row.
+/// 64 rows of Float features (18 KB for the churn model's 71) stays there too. Features are
+/// stored in groups of `ForestWalker.lanes` rows, feature-major (`FeatureBlockWriter`). The
+/// scratch is allocated once per call, never per row.
 struct ForestBlock {
     /// Rows of the batch in this block.
     let rows: Range<Int>
     let walker: ForestWalker
     private let features: UnsafePointer<Float>
-    private let stride: Int
+    private let groupSize: Int
     private let paddedCount: Int
     private let leafBuffer: UnsafeMutablePointer<Int32>
 
-    init(rows: Range<Int>, walker: ForestWalker, features: UnsafePointer<Float>, stride: Int, leafBuffer: UnsafeMutablePointer<Int32>) {
+    init(rows: Range<Int>, walker: ForestWalker, features: UnsafePointer<Float>, groupSize: Int, leafBuffer: UnsafeMutablePointer<Int32>) {
         self.rows = rows
         self.walker = walker
         self.features = features
-        self.stride = stride
+        self.groupSize = groupSize
         self.paddedCount = (rows.count + ForestWalker.lanes - 1) / ForestWalker.lanes * ForestWalker.lanes
         self.leafBuffer = leafBuffer
     }
@@ -25,7 +26,7 @@ struct ForestBlock {
     /// The leaf each row of the block reaches in `tree`; entry `i` is row `rows.lowerBound + i`.
     @inline(__always)
     func leaves(ofTree tree: Int) -> UnsafePointer<Int32> {
-        walker.leaves(ofTree: tree, rows: features, stride: stride, rowCount: paddedCount, into: leafBuffer)
+        walker.leaves(ofTree: tree, groups: features, groupSize: groupSize, rowCount: paddedCount, into: leafBuffer)
         return UnsafePointer(leafBuffer)
     }
 
@@ -42,8 +43,8 @@ extension FlatForest {
     @inline(__always)
     func forEachBlock<Source: FeatureSource>(_ source: Source, rows: Range<Int>, _ body: (ForestBlock) -> Void) {
         precondition(source.featureCount >= featureCount, "rows have fewer features than the model reads")
-        let stride = max(source.featureCount, 1)
-        let capacity = Self.blockRows * stride
+        let groupSize = ForestWalker.lanes * max(source.featureCount, 1)
+        let capacity = Self.blockRows / ForestWalker.lanes * groupSize
         withWalker { walker in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { features in
                 features.initialize(repeating: 0)
@@ -52,8 +53,8 @@ extension FlatForest {
                     var start = rows.lowerBound
                     while start < rows.upperBound {
                         let block = start..<min(start + Self.blockRows, rows.upperBound)
-                        source.fill(block, into: features.baseAddress!, stride: stride)
-                        body(ForestBlock(rows: block, walker: walker, features: features.baseAddress!, stride: stride, leafBuffer: leaves.baseAddress!))
+                        source.fill(block, into: FeatureBlockWriter(base: features.baseAddress!, groupSize: groupSize))
+                        body(ForestBlock(rows: block, walker: walker, features: features.baseAddress!, groupSize: groupSize, leafBuffer: leaves.baseAddress!))
                         start = block.upperBound
                     }
                 }

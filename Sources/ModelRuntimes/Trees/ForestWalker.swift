@@ -13,36 +13,43 @@ struct ForestWalker {
     let trees: UnsafeBufferPointer<FlatTree>
     let categoryWords: UnsafePointer<UInt32>
     let hasCategoricalSplits: Bool
+    let hasMissingLeftSplits: Bool
 
-        init(nodes: UnsafePointer<FlatNode>, trees: UnsafeBufferPointer<FlatTree>, categoryWords: UnsafePointer<UInt32>, hasCategoricalSplits: Bool) {
+    init(
+        nodes: UnsafePointer<FlatNode>, trees: UnsafeBufferPointer<FlatTree>, categoryWords: UnsafePointer<UInt32>,
+        hasCategoricalSplits: Bool, hasMissingLeftSplits: Bool
+    ) {
         self.nodes = nodes
         self.trees = trees
         self.categoryWords = categoryWords
         self.hasCategoricalSplits = hasCategoricalSplits
+        self.hasMissingLeftSplits = hasMissingLeftSplits
     }
 
-    /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) starting at `rows` with `stride`
-    /// floats per row, the index of the leaf reached in tree `tree`.
+    /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) laid out in groups of `groupSize`
+    /// floats (see `FeatureBlockWriter`), the index of the leaf reached in tree `tree`.
     @inline(__always)
-    func leaves(ofTree tree: Int, rows: UnsafePointer<Float>, stride: Int, rowCount: Int, into leaves: UnsafeMutablePointer<Int32>) {
+    func leaves(ofTree tree: Int, groups: UnsafePointer<Float>, groupSize: Int, rowCount: Int, into leaves: UnsafeMutablePointer<Int32>) {
         if hasCategoricalSplits {
-            walk(MixedSplits.self, tree: trees[tree], rows: rows, stride: stride, rowCount: rowCount, into: leaves)
+            walk(MixedSplits.self, tree: trees[tree], groups: groups, groupSize: groupSize, rowCount: rowCount, into: leaves)
+        } else if hasMissingLeftSplits {
+            walk(NumericSplits.self, tree: trees[tree], groups: groups, groupSize: groupSize, rowCount: rowCount, into: leaves)
         } else {
-            walk(NumericSplits.self, tree: trees[tree], rows: rows, stride: stride, rowCount: rowCount, into: leaves)
+            walk(MissingRightSplits.self, tree: trees[tree], groups: groups, groupSize: groupSize, rowCount: rowCount, into: leaves)
         }
     }
 
     @inline(__always)
     func walk<Rule: SplitRule>(
-        _ rule: Rule.Type, tree: FlatTree, rows: UnsafePointer<Float>, stride: Int, rowCount: Int,
+        _ rule: Rule.Type, tree: FlatTree, groups: UnsafePointer<Float>, groupSize: Int, rowCount: Int,
         into leaves: UnsafeMutablePointer<Int32>
     ) {
         let depth = Int(tree.depth)
         var row = 0
+        var x0 = groups
         while row < rowCount {
-            let x0 = rows + row * stride
-            let x1 = x0 + stride, x2 = x1 + stride, x3 = x2 + stride
-            let x4 = x3 + stride, x5 = x4 + stride, x6 = x5 + stride, x7 = x6 + stride
+            // Lane k of the group reads feature f at x0[f * lanes + k]: one base, constant offsets.
+            let x1 = x0 + 1, x2 = x0 + 2, x3 = x0 + 3, x4 = x0 + 4, x5 = x0 + 5, x6 = x0 + 6, x7 = x0 + 7
             var n0 = tree.root, n1 = tree.root, n2 = tree.root, n3 = tree.root
             var n4 = tree.root, n5 = tree.root, n6 = tree.root, n7 = tree.root
             var step = 0
@@ -66,10 +73,12 @@ struct ForestWalker {
             leaves[row + 6] = n6
             leaves[row + 7] = n7
             row += 8
+            x0 += groupSize
         }
     }
 
-    /// One step down from node `n` for the row at `x`.
+    /// One step down from node `n` for the lane whose feature 0 is at `x` (a node's feature
+    /// field is already multiplied by `lanes`).
     @inline(__always)
     func next<Rule: SplitRule>(_ rule: Rule.Type, _ n: Int32, _ x: UnsafePointer<Float>) -> Int32 {
         let node = nodes[Int(n)]
@@ -83,12 +92,25 @@ protocol SplitRule {
     static func goesRight(_ node: FlatNode, _ value: Float, _ categoryWords: UnsafePointer<UInt32>) -> Int32
 }
 
+/// Numerical splits whose missing values all go right (every churn node): `!(value < threshold)`
+/// is already true for NaN, so one comparison decides.
+enum MissingRightSplits: SplitRule {
+    @inline(__always)
+    static func goesRight(_ node: FlatNode, _ value: Float, _ categoryWords: UnsafePointer<UInt32>) -> Int32 {
+        value < node.threshold ? 0 : 1
+    }
+}
+
 /// Numerical splits only: strict `value < threshold` goes left; NaN follows the node's default.
 enum NumericSplits: SplitRule {
     @inline(__always)
     static func goesRight(_ node: FlatNode, _ value: Float, _ categoryWords: UnsafePointer<UInt32>) -> Int32 {
-        if value < node.threshold { return 0 }
-        return value.isNaN ? Int32(bitPattern: node.word >> 31) : 1
+        // Written as flag arithmetic, not `if`, so that it compiles to set-on-condition
+        // instructions: a data-dependent branch here would be mispredicted half the time.
+        let notLess: UInt32 = value < node.threshold ? 0 : 1  // 1 for NaN too
+        let missing: UInt32 = value.isNaN ? 1 : 0
+        let missingGoesLeft = ~node.word >> 31
+        return Int32(bitPattern: notLess ^ (missing & missingGoesLeft))
     }
 }
 
@@ -120,7 +142,8 @@ extension FlatForest {
                     try body(
                         ForestWalker(
                             nodes: nodes.baseAddress!, trees: trees,
-                            categoryWords: words.baseAddress!, hasCategoricalSplits: hasCategoricalSplits))
+                            categoryWords: words.baseAddress!, hasCategoricalSplits: hasCategoricalSplits,
+                            hasMissingLeftSplits: hasMissingLeftSplits))
                 }
             }
         }

@@ -31,7 +31,7 @@ public struct XGBoostModel: Sendable {
         try XGBoostModelReader.checkVersion(root)
         let learner = try root.object("learner")
         let parameters = try learner.object("learner_model_param")
-        featureCount = try parameters.integerString("num_feature", in: 0...Int(FlatNode.featureMask))
+        featureCount = try parameters.integerString("num_feature", in: 0...FlatForestBuilder.maximumFeatureCount)
         let (objective, groups) = try XGBoostModelReader.objectiveAndGroups(learner, parameters: parameters)
         self.objective = objective
         groupCount = groups
