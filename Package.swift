@@ -57,6 +57,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Test-only helpers shared by the server and end-to-end tests: a blocking loopback client
+        // and an HTTP response reader for the test side.
+        .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
         // Times the XGBoost evaluator alone (scripts/bench_trees.py compares it with xgboost).
         .executableTarget(name: "SwerveBench", dependencies: ["ModelRuntimes"]),
         .testTarget(name: "ModelRuntimesTests", dependencies: ["ModelRuntimes"], resources: [.copy("Fixtures")]),
@@ -65,9 +68,13 @@ let package = Package(
             dependencies: [
                 "InferenceServer",
                 "ModelRuntimes",
+                "HTTPTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -80,7 +87,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: []),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPTestSupport", "SwerveCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )

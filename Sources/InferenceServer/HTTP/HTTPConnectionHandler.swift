@@ -8,7 +8,7 @@ import NIOHTTP1
 /// It sits right after NIO's `HTTPRequestDecoder`/`HTTPResponseEncoder` and does the work that
 /// would otherwise take three more handlers: body aggregation with the payload limit (413),
 /// `Expect: 100-continue`, pipelining (requests that arrive while one is being answered wait,
-/// and socket reads pause until it is answered), keep-alive for HTTP/1.1 and 1.0, the idle
+/// and socket reads pause while they wait), keep-alive for HTTP/1.1 and 1.0, the idle
 /// timeout that closes stalled connections, the per-request deadline (504), protocol errors
 /// (400/431/414), and draining on shutdown.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -34,13 +34,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var head: HTTPRequestHead?
     private var version = HTTPVersion.http1_1
     private var body: ByteBuffer?
-    private var receivedAt = NIODeadline.now()
+    private var receivedAt = NIODeadline.uptimeNanoseconds(0)
     private var inflight: InvocationTicket?
     private var keepAlive = true
     private var quiescing = false
     private var pendingParts = CircularBuffer<HTTPServerRequestPart>()
     private var readDeferred = false
-    private var lastProgress = NIODeadline.now()
+    private var lastProgress = NIODeadline.uptimeNanoseconds(0)
     private var timer: Scheduled<Void>?
     private var timerDeadline = NIODeadline.distantFuture
     private var context: ChannelHandlerContext?
@@ -63,7 +63,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func connectionStarted(context: ChannelHandlerContext) {
-        lastProgress = .now()
+        lastProgress = context.eventLoop.now
         armTimer(at: lastProgress + limits.idleTimeout, context: context)
     }
 
@@ -111,7 +111,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func requestStarted(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        receivedAt = .now()
+        receivedAt = context.eventLoop.now
         keepAlive = head.isKeepAlive
         version = head.version
         self.head = head
@@ -189,7 +189,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         if response.body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
-        lastProgress = .now()
+        lastProgress = context.eventLoop.now
         if close {
             state = .closing
             pendingParts.removeAll()
@@ -202,7 +202,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         while state != .responding, state != .closing, let part = pendingParts.popFirst() {
             process(part, context: context)
         }
-        if readDeferred, state == .idle || state == .receiving {
+        if readDeferred, pendingParts.isEmpty, state != .closing {
             readDeferred = false
             context.read()
         }
@@ -210,8 +210,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     // MARK: Outbound
 
+    /// Reads pause only while pipelined parts wait behind the request being answered (or the
+    /// connection is closing), so buffering is bounded by one socket read. Pausing for every
+    /// in-flight request would cost two `epoll_ctl` calls per request for ordinary clients.
     func read(context: ChannelHandlerContext) {
-        if state == .responding || state == .closing || !pendingParts.isEmpty {
+        if state == .closing || !pendingParts.isEmpty {
             readDeferred = true
         } else {
             context.read()
@@ -260,7 +263,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func timerFired() {
         timer = nil
         guard let context else { return }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         switch state {
         case .idle, .receiving:
             let deadline = lastProgress + limits.idleTimeout

@@ -46,13 +46,7 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bind() async throws -> any Channel {
-        let limits = ConnectionLimits(configuration)
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
-        decoderLimits.maxHeaderFieldSize = configuration.maxHeaderBytes
-        decoderLimits.maxHeaderFieldCount = 1000
-        let router = self.router, tracker = self.tracker
-        let decoderLimitsCopy = decoderLimits
+        let configuration = self.configuration, router = self.router, tracker = self.tracker
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -60,14 +54,25 @@ public final class HTTPServer: Service, Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(HTTPResponseEncoder())
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimitsCopy)))
-                    try sync.addHandler(HTTPConnectionHandler(router: router, limits: limits))
+                    try Self.configurePipeline(channel.pipeline.syncOperations, router: router, configuration: configuration)
                     tracker.track(channel)
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
+    }
+
+    /// Installs NIO's HTTP/1.1 codec and the connection handler: the whole per-connection pipeline.
+    static func configurePipeline(
+        _ pipeline: ChannelPipeline.SynchronousOperations, router: Router, configuration: ServerConfiguration
+    ) throws {
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
+        decoderLimits.maxHeaderFieldSize = configuration.maxHeaderBytes
+        decoderLimits.maxHeaderFieldCount = 1000
+        try pipeline.addHandler(HTTPResponseEncoder())
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
+            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
+        try pipeline.addHandler(HTTPConnectionHandler(router: router, limits: ConnectionLimits(configuration)))
     }
 }

@@ -33,6 +33,7 @@ public struct ContentNegotiator: Sendable {
     /// The input type for a Content-Type header value.
     public func contentType(for header: String?) throws -> MediaType {
         guard let header, !header.isEmpty else { return inputTypes[0] }
+        if let exact = inputTypes.first(where: { $0.essence == header }) { return exact }
         guard let parsed = MediaType(parsing: header) else {
             throw ServingError.unsupportedMediaType(header, supported: inputTypes)
         }
@@ -47,7 +48,8 @@ public struct ContentNegotiator: Sendable {
     /// The output type for an Accept header value, given the request's input type.
     public func accept(for header: String?, requestType: MediaType) throws -> MediaType {
         let fallback = defaultAccept ?? (outputTypes.contains(requestType) ? requestType : outputTypes[0])
-        guard let header, !header.isEmpty else { return fallback }
+        guard let header, !header.isEmpty, header != "*/*" else { return fallback }
+        if let exact = outputTypes.first(where: { $0.essence == header }) { return exact }
         var ranges: [(type: MediaType, quality: Double)] = []
         for item in header.split(separator: ",") {
             guard let range = MediaType(parsing: item) else { continue }

@@ -38,6 +38,20 @@ public final class WorkerPool: @unchecked Sendable {
     private var threadsRunning = 0
     private var stopped: [CheckedContinuation<Void, Never>] = []
     private let wakeScheduled = ManagedAtomic(false)
+    /// Hands `work` to up to `limit` idle workers, ahead of the queue, and wakes them. Used to
+    /// split an admitted request; returns how many workers were lent.
+    @discardableResult
+    func lendIdleWorkers(upTo limit: Int, _ work: @escaping @Sendable () -> Void) -> Int {
+        lock.lock()
+        let lent = max(0, min(limit, idleWorkers - helpers.count))
+        for _ in 0..<lent {
+            helpers.append(Job(bytes: 0) { _ in work() })
+            lock.signal()
+        }
+        lock.unlock()
+        return lent
+    }
+
     /// Jobs waiting, readable without the lock (for metrics and for the executor's heuristics).
     private let waitingCount = ManagedAtomic(0)
 

@@ -10,13 +10,16 @@ public struct InvocationsEndpoint: Sendable {
     /// Builds the per-request context a handler sees (custom attributes, stage recorder, executor).
     public let makeContext: @Sendable (_ customAttributes: String?) -> InvocationContext
 
+    /// - Parameter makeContext: builds each request's context; by default the custom attributes
+    ///   and an executor that lends idle workers of `pool` to large requests.
     public init(
         pipeline: InferencePipeline, pool: WorkerPool,
-        makeContext: @escaping @Sendable (_ customAttributes: String?) -> InvocationContext = { InvocationContext(customAttributes: $0) }
+        makeContext: (@Sendable (_ customAttributes: String?) -> InvocationContext)? = nil
     ) {
         self.pipeline = pipeline
         self.pool = pool
-        self.makeContext = makeContext
+        let executor = PoolExecutor(pool: pool)
+        self.makeContext = makeContext ?? { InvocationContext(customAttributes: $0, executor: executor) }
     }
 
     func handle(_ request: Request, eventLoop: any EventLoop, connection: NIOLoopBound<HTTPConnectionHandler>) -> Router.Outcome {

@@ -31,6 +31,13 @@ public struct InvocationContext: Sendable {
         return try body()
     }
 
+    /// Runs `count` independent chunks of stage `stage` through the executor, and charges the CPU
+    /// time other threads spent on them to that stage.
+    public func forEachChunk(_ count: Int, stage: Int, _ body: @Sendable (Int) -> Void) {
+        let helperNanoseconds = executor.forEach(count, body)
+        if helperNanoseconds > 0 { stageRecorder?.addCPUTime(stage, nanoseconds: helperNanoseconds) }
+    }
+
     /// The value of `key` in the custom attributes, read as `key=value` pairs separated by `,` or `;`.
     ///
     /// SageMaker passes the header through unchanged; this is the convention Swerve's own models

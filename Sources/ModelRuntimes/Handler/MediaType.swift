@@ -5,52 +5,83 @@
 /// `MediaType(parsing:)` once and everything downstream compares these values.
 public struct MediaType: Sendable, Hashable, CustomStringConvertible {
     /// Lower-cased main type, e.g. `text`, or `*`.
-    public var type: String
+    public let type: String
     /// Lower-cased subtype, e.g. `csv`, or `*`.
-    public var subtype: String
+    public let subtype: String
+    /// `type/subtype` without parameters.
+    public let essence: String
     /// Parameters in the order given; names lower-cased, values as sent (quotes removed).
     public var parameters: [(name: String, value: String)]
 
     public init(_ type: String, _ subtype: String, parameters: [(name: String, value: String)] = []) {
         self.type = type.lowercased()
         self.subtype = subtype.lowercased()
+        self.essence = "\(self.type)/\(self.subtype)"
         self.parameters = parameters
     }
 
     /// Parses `type/subtype *(; name=value)`. Returns nil for text that is not a media type.
+    ///
+    /// Runs on every request (Content-Type, Accept), so it works on UTF-8 bytes, not Characters.
     public init?(parsing text: some StringProtocol) {
-        var pieces = text.split(separator: ";", omittingEmptySubsequences: false).makeIterator()
-        guard let essence = pieces.next() else { return nil }
-        let typeParts = essence.split(separator: "/", omittingEmptySubsequences: false)
-        guard typeParts.count == 2 else { return nil }
-        let main = typeParts[0].trimmingASCIISpaces(), sub = typeParts[1].trimmingASCIISpaces()
-        guard !main.isEmpty, !sub.isEmpty, main.allSatisfy(\.isMediaTypeTokenCharacter),
-            sub.allSatisfy(\.isMediaTypeTokenCharacter)
-        else { return nil }
-        var parameters: [(String, String)] = []
-        while let raw = pieces.next() {
-            let parameter = raw.trimmingASCIISpaces()
-            if parameter.isEmpty { continue }
-            guard let equals = parameter.firstIndex(of: "=") else { return nil }
-            let name = parameter[..<equals].trimmingASCIISpaces().lowercased()
-            var value = parameter[parameter.index(after: equals)...].trimmingASCIISpaces()
-            if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
-            parameters.append((name, String(value)))
+        var utf8 = Array(text.utf8)
+        guard let parsed = utf8.withUnsafeMutableBufferPointer({ MediaType.parse($0) }) else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ bytes: UnsafeMutableBufferPointer<UInt8>) -> MediaType? {
+        var index = 0
+        let count = bytes.count
+        func skipSpaces() { while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }
+        func token() -> String? {
+            let start = index
+            while index < count, bytes[index].isMediaTypeTokenByte {
+                if bytes[index] >= UInt8(ascii: "A") && bytes[index] <= UInt8(ascii: "Z") { bytes[index] |= 0x20 }
+                index += 1
+            }
+            return index > start ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) : nil
         }
-        self.init(String(main), String(sub), parameters: parameters)
+        skipSpaces()
+        guard let main = token(), index < count, bytes[index] == UInt8(ascii: "/") else { return nil }
+        index += 1
+        guard let sub = token() else { return nil }
+        skipSpaces()
+        var parameters: [(name: String, value: String)] = []
+        while index < count {
+            guard bytes[index] == UInt8(ascii: ";") else { return nil }
+            index += 1
+            skipSpaces()
+            if index == count { break }
+            guard let name = token(), index < count, bytes[index] == UInt8(ascii: "=") else { return nil }
+            index += 1
+            let value: String
+            if index < count, bytes[index] == UInt8(ascii: "\"") {
+                let start = index + 1
+                index = start
+                while index < count, bytes[index] != UInt8(ascii: "\"") { index += 1 }
+                guard index < count else { return nil }
+                value = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+            } else {
+                let start = index
+                while index < count, bytes[index] != UInt8(ascii: ";"), bytes[index] != 0x20, bytes[index] != 0x09 { index += 1 }
+                value = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            }
+            parameters.append((name, value))
+            skipSpaces()
+        }
+        var type = MediaType(main, sub)
+        type.parameters = parameters
+        return type
     }
 
     public static func == (lhs: MediaType, rhs: MediaType) -> Bool {
-        lhs.type == rhs.type && lhs.subtype == rhs.subtype
+        lhs.essence == rhs.essence
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(type)
-        hasher.combine(subtype)
+        hasher.combine(essence)
     }
-
-    /// `type/subtype` without parameters.
-    public var essence: String { "\(type)/\(subtype)" }
 
     public var description: String { essence }
 
@@ -75,10 +106,19 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
     ]
 }
 
-extension Character {
-    fileprivate var isMediaTypeTokenCharacter: Bool {
-        guard let ascii = asciiValue, ascii > 32, ascii < 127 else { return false }
-        return !"()<>@,;:\\\"/[]?={}".utf8.contains(ascii)
+extension UInt8 {
+    /// An RFC 9110 `tchar`.
+    fileprivate var isMediaTypeTokenByte: Bool {
+        guard self > 32, self < 127 else { return false }
+        switch self {
+        case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"),
+            UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\\"), UInt8(ascii: "\""),
+            UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "?"), UInt8(ascii: "="),
+            UInt8(ascii: "{"), UInt8(ascii: "}"):
+            return false
+        default:
+            return true
+        }
     }
 }
 

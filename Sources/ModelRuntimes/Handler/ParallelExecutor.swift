@@ -9,14 +9,20 @@ public protocol ParallelExecutor: Sendable {
 
     /// Calls `body(i)` for every `i` in `0..<count`, possibly on several threads, and returns
     /// when all calls have returned. Calls must not depend on each other's order.
-    func forEach(_ count: Int, _ body: @Sendable (Int) -> Void)
+    ///
+    /// Returns the CPU time, in nanoseconds, that threads other than the caller spent on the
+    /// chunks, so that a stage's CPU accounting can include it.
+    @discardableResult
+    func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) -> UInt64
 }
 
 /// Runs every chunk on the calling thread, in order: offline prediction and tests.
 public struct SerialExecutor: ParallelExecutor {
     public init() {}
     public var parallelism: Int { 1 }
-    public func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    @discardableResult
+    public func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) -> UInt64 {
         for index in 0..<count { body(index) }
+        return 0
     }
 }

@@ -1,0 +1,134 @@
+import Foundation
+@testable import InferenceServer
+import NIOCore
+import Testing
+
+@Suite("HTTP edge: keep-alive, pipelining, bodies, limits")
+struct HTTPEdgeTests {
+    @Test("ping answers 200 with an empty body; keep-alive serves many requests on one connection")
+    func pingAndKeepAlive() async throws {
+        let server = try TestServer()
+        let connection = try await server.connect()
+        for _ in 0..<3 {
+            try await connection.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try await connection.response()
+            #expect(response.status == 200)
+            #expect(response.body.isEmpty)
+            #expect(response.header("content-length") == "0")
+        }
+        try await connection.send(invocation("echo:hello"))
+        let answer = try await connection.response()
+        #expect(answer.status == 200)
+        #expect(answer.body == "hello")
+        #expect(answer.header("content-type") == "text/plain")
+        #expect(connection.isActive)
+        await server.stop()
+    }
+
+    @Test("pipelined requests are answered in order, even when the first is the slowest")
+    func pipelining() async throws {
+        let server = try TestServer(workers: 3)
+        let connection = try await server.connect()
+        try await connection.send(invocation("sleep:150") + invocation("echo:second") + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n" + invocation("echo:fourth"))
+        let bodies = try await [connection.response(), connection.response(), connection.response(), connection.response()].map(\.body)
+        #expect(bodies == ["slept 150", "second", "", "fourth"])
+        await server.stop()
+    }
+
+    @Test("a chunked request body is reassembled")
+    func chunkedBody() async throws {
+        let server = try TestServer()
+        let connection = try await server.connect()
+        try await connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\necho:\r\n")
+        try await connection.send("3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n")
+        let response = try await connection.response()
+        #expect(response.status == 200)
+        #expect(response.body == "abcdefg")
+        await server.stop()
+    }
+
+    @Test("Expect: 100-continue gets 100 before the body, and 413 instead when the body is too large")
+    func expectContinue() async throws {
+        let server = try TestServer { $0.maxPayloadBytes = 1024 }
+        let connection = try await server.connect()
+        try await connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try await connection.response().status == 100)
+        try await connection.send("echo:ok")
+        let answer = try await connection.response()
+        #expect(answer.status == 200)
+        #expect(answer.body == "ok")
+
+        let refused = try await server.connect()
+        try await refused.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+        let response = try await refused.response()
+        #expect(response.status == 413)
+        #expect(response.body.contains("payload_too_large"))
+        #expect(response.header("connection") == "close")
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(!refused.isActive)
+        await server.stop()
+    }
+
+    @Test("bodies over the limit get 413, by Content-Length or by chunks")
+    func payloadLimit() async throws {
+        let server = try TestServer { $0.maxPayloadBytes = 100 }
+        let declared = try await server.connect()
+        try await declared.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n")
+        #expect(try await declared.response().status == 413)
+
+        let chunked = try await server.connect()
+        try await chunked.send("POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try await chunked.send("40\r\n" + String(repeating: "a", count: 64) + "\r\n")
+        try await chunked.send("40\r\n" + String(repeating: "b", count: 64) + "\r\n")
+        let response = try await chunked.response()
+        #expect(response.status == 413)
+        #expect(response.body.contains("100 bytes"))
+
+        let exact = try await server.connect()
+        try await exact.send(invocation("echo:" + String(repeating: "c", count: 95)))
+        #expect(try await exact.response().status == 200)
+        await server.stop()
+    }
+
+    @Test("HTTP/1.0: closed after the answer unless keep-alive is asked for")
+    func http10() async throws {
+        let server = try TestServer()
+        let plain = try await server.connect()
+        try await plain.send(invocation("echo:old", version: "HTTP/1.0"))
+        let response = try await plain.response()
+        #expect(response.status == 200)
+        #expect(response.body == "old")
+        #expect(response.header("connection") == "close")
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(!plain.isActive)
+
+        let kept = try await server.connect()
+        try await kept.send(invocation("echo:a", extraHeaders: "Connection: keep-alive\r\n", version: "HTTP/1.0"))
+        #expect(try await kept.response().header("connection") == "keep-alive")
+        try await kept.send("GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        #expect(try await kept.response().status == 200)
+        #expect(kept.isActive)
+        await server.stop()
+    }
+
+    @Test("oversized header sections get 431, long URIs 414, garbage 400; each closes the connection")
+    func protocolLimits() async throws {
+        let server = try TestServer { $0.maxHeaderBytes = 1024; $0.maxURILength = 256 }
+        let headers = try await server.connect()
+        try await headers.send("GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n")
+        #expect(try await headers.response().status == 431)
+
+        let uri = try await server.connect()
+        try await uri.send("GET /ping?\(String(repeating: "q", count: 300)) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await uri.response().status == 414)
+
+        let garbage = try await server.connect()
+        try await garbage.send("HELLO THERE\r\n\r\n")
+        let response = try await garbage.response()
+        #expect(response.status == 400)
+        #expect(response.body.contains("bad_request"))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(!garbage.isActive)
+        await server.stop()
+    }
+}
