@@ -1,17 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Runs one stage ("container") of a composite model over a whole batch.
 ///
 /// The stage is measured as a unit with `InvocationContext.measure(stage:)`, so its latency is
 /// the wall time of the whole batch in that container. A large batch (≥ `minimumRowsToSplit`
-/// rows) is cut into contiguous chunks run through the context's executor; CPU time burnt on
-/// helper threads is reported to the stage too. Chunks write disjoint row ranges, so results
+/// rows) is cut into contiguous chunks run through the context's executor; the CPU time helper
+/// threads burn on them (which the executor returns) is reported to the stage too. Chunks write disjoint row ranges, so results
 /// stay in order; when chunks fail, the error of the earliest chunk is thrown, so the reported
 /// row is the first bad one.
 enum StageExecution {
@@ -38,29 +30,16 @@ enum StageExecution {
                 return
             }
             let failures = ChunkFailures(count: ranges.count)
-            let caller = pthread_self()
-            let recorder = context.stageRecorder
-            context.executor.forEach(ranges.count) { index in
-                let helper = recorder != nil && pthread_equal(pthread_self(), caller) == 0
-                let cpuStart = helper ? threadCPUNanoseconds() : 0
+            let helperNanoseconds = context.executor.forEach(ranges.count) { index in
                 do {
                     try body(ranges[index])
                 } catch {
                     failures.record(error, at: index)
                 }
-                if helper, let recorder {
-                    recorder.addCPUTime(stage, nanoseconds: threadCPUNanoseconds() &- cpuStart)
-                }
             }
+            context.stageRecorder?.addCPUTime(stage, nanoseconds: helperNanoseconds)
             if let error = failures.first { throw error }
         }
-    }
-
-    /// CPU time consumed by the calling thread.
-    static func threadCPUNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }
 
