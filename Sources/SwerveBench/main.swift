@@ -1,6 +1,10 @@
 // swerve-bench: times Swerve's XGBoost evaluator alone, for scripts/bench_trees.py.
 //
 //   swerve-bench MODEL.json FEATURES.csv [--rows N] [--repeats R] [--warmup W]
+//   swerve-bench --stages MODEL_DIR REQUEST.csv [--repeats R]
+//
+// The second form times a whole CSV request through a model directory's handler on one thread
+// (decode, each stage, encode) and prints the median of each in milliseconds.
 //
 // FEATURES.csv has a header and rows of numeric features (empty = missing); its rows are
 // repeated to N rows (default 10,000) and held as float64, as numpy would hold them. Each
@@ -47,6 +51,10 @@ func loadRows(_ path: String, count: Int) throws -> FeatureMatrix {
     return FeatureMatrix(values: values, columnCount: width)
 }
 
+if CommandLine.arguments.dropFirst().first == "--stages" {
+    try StageBenchmark.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let url = URL(fileURLWithPath: options.model)
 let model = try XGBoostModel.load(url.lastPathComponent, in: ModelDirectory(path: url.deletingLastPathComponent().path))

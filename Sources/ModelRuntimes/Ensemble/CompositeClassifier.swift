@@ -87,13 +87,15 @@ public struct CompositeClassifier: Sendable {
         let rowCount = probabilities[0].count
         var pTrue = probabilities[0]
         if members.count > 1 {
-            let totalWeight = members.reduce(0) { $0 + $1.weight }
+            let weights = members.map(\.weight)
+            let totalWeight = weights.reduce(0, +)
             for row in 0..<rowCount {
                 var sum = 0.0
-                for (index, member) in members.enumerated() { sum += member.weight * probabilities[index][row] }
+                for member in weights.indices { sum += weights[member] * probabilities[member][row] }
                 pTrue[row] = sum / totalWeight
             }
         }
-        return Result(pTrue: pTrue, memberProbabilities: probabilities, classIndex: pTrue.map(label.classIndex))
+        let threshold = label.threshold
+        return Result(pTrue: pTrue, memberProbabilities: probabilities, classIndex: pTrue.map { $0 > threshold ? 1 : 0 })
     }
 }
