@@ -128,4 +128,18 @@ import Testing
         // The transform and the three members ran in chunks; the label stage is one cheap pass.
         #expect(spy.helperCPU == [0: 1_000, 1: 1_000, 2: 1_000, 3: 1_000])
     }
+
+    @Test func aJSONNumberAreaCodeAndSpacedTextMatchTheirCategories() throws {
+        let fields = #""acc_length":168,"int_plan":"no","vmail_plan":"no","vmail_msg":0,"day_mins":128.8,"day_calls":96,"day_charge":21.9,"eve_mins":104.9,"eve_calls":71,"eve_charge":8.92,"night_mins":141.1,"night_calls":128,"night_charge":6.35,"int_mins":11.2,"int_calls":2,"int_charge":3.02,"cust_service_calls":1"#
+        let asText = try TestSupport.invoke(handler, #"{"state":"IA","area_code":"408","# + fields + "}")
+        let asNumber = try TestSupport.invoke(handler, #"{"state":" IA ","area_code":408,"# + fields + "}")
+        let unknown = try TestSupport.invoke(handler, #"{"state":"ia","area_code":408,"# + fields + "}")
+        #expect(asNumber == asText)
+        #expect(unknown != asText, "matching is case-sensitive")
+        let golden = try #require(expected.first)["ensemble"]!
+        let object = try JSONValue.parse(Array(asText.utf8))
+        #expect(object["p_true"]!.doubleValue! == golden["p_true"]!.doubleValue!)
+        let quoted = try csv(#"" IA ",168,408,363-1107," no ",no,0,128.8,96,21.9,104.9,71,8.92,141.1,128,6.35,11.2,2,3.02,1"#, attributes: "output=probability")
+        #expect(abs(Double(quoted[0])! - golden["p_true"]!.doubleValue!) <= 1e-12)
+    }
 }
