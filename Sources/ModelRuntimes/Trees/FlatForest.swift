@@ -2,8 +2,9 @@
 /// tree can be walked without a branch per level.
 ///
 /// Both tree ensembles (XGBoost and the random forest) are evaluated through this one layout:
-/// - the two children of a node are adjacent, so the next node is `left + goesRight`;
-/// - a leaf points to itself (its `left` is its own index minus one and it always "goes right"),
+/// - the two children of a node are adjacent, so the next node is `left + goesRight` (in the
+///   walk, nodes are addressed by byte offset: `left + 16 * goesRight`);
+/// - a leaf points to itself (its `left` is its own offset minus one node and it always "goes right"),
 ///   so walking exactly `depth` steps from the root lands on the leaf whatever the path length;
 /// - every index in the array was checked when the forest was built (`FlatForestBuilder`), so
 ///   the walk can read nodes and features without bounds checks.
@@ -36,9 +37,6 @@ public struct FlatForest: Sendable {
     /// The output group (class) that tree `tree` adds to.
     public func group(ofTree tree: Int) -> Int { Int(trees[tree].group) }
 
-    /// The payload stored with a leaf when the forest was built (a leaf value or an index).
-    public func leafPayload(_ node: Int32) -> UInt32 { nodes[Int(node)].payload }
-
     /// The deepest tree's depth (steps from the root to its deepest leaf).
     public var maximumDepth: Int { trees.map { Int($0.depth) }.max() ?? 0 }
 
@@ -48,15 +46,16 @@ public struct FlatForest: Sendable {
 
 /// One flattened node. At a split: the threshold, the feature and the flags, the index of the
 /// left child (the right child follows it). At a leaf: a NaN threshold, the "missing goes right"
-/// flag, `left` = own index - 1, and the payload.
+/// flag, `left` = own offset - 16, and the payload.
 struct FlatNode: Sendable {
     /// The split threshold; NaN at leaves, so that every value goes right.
     var threshold: Float
     /// The feature's offset in a lane group (index × `ForestWalker.lanes`) in the low 30 bits,
     /// `categoricalFlag` and `missingRightFlag` above.
     var word: UInt32
-    /// Index of the left child; the right child is `left + 1`.
-    var left: Int32
+    /// Byte offset of the left child in the node array; the right child follows, 16 bytes on.
+    /// (Byte offsets save the walk a sign extension and a scaling per step.)
+    var left: UInt32
     /// A leaf's value (as the tree model chooses to encode it), or a categorical split's offset
     /// into `categoryWords`.
     var payload: UInt32
@@ -65,7 +64,7 @@ struct FlatNode: Sendable {
     static let categoricalFlag: UInt32 = 1 << 30
     static let missingRightFlag: UInt32 = 1 << 31
 
-    init(threshold: Float, word: UInt32, left: Int32, payload: UInt32) {
+    init(threshold: Float, word: UInt32, left: UInt32, payload: UInt32) {
         self.threshold = threshold
         self.word = word
         self.left = left
@@ -77,7 +76,8 @@ struct FlatNode: Sendable {
 
 /// Where a tree starts, how many steps reach any of its leaves, and which output it adds to.
 struct FlatTree: Sendable {
-    var root: Int32
+    /// Byte offset of the root node.
+    var root: UInt32
     var depth: Int32
     var group: Int32
 }

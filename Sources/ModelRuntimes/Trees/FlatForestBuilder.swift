@@ -35,6 +35,9 @@ struct FlatForestBuilder {
     static let categoryLimit = 1 << 24
     /// Features a forest may read: their lane offsets must fit the node's 30-bit field.
     static let maximumFeatureCount = Int(FlatNode.featureMask) / ForestWalker.lanes
+    /// Nodes a forest may hold: their byte offsets must fit a `UInt32`.
+    static let maximumNodeCount = 1 << 27
+    static let nodeSize = MemoryLayout<FlatNode>.stride
 
     let featureCount: Int
     private var nodes: [FlatNode] = []
@@ -50,7 +53,7 @@ struct FlatForestBuilder {
     mutating func add(_ tree: SourceTree, group: Int) throws(TreeShapeError) {
         let count = tree.leftChildren.count
         guard count > 0 else { throw TreeShapeError(field: "left_children", node: 0, problem: "the tree has no nodes") }
-        guard nodes.count + count < Int(Int32.max) else {
+        guard nodes.count + count < Self.maximumNodeCount else {
             throw TreeShapeError(field: "left_children", node: 0, problem: "too many nodes in the model")
         }
         var newIndex = [Int32](repeating: -1, count: count)
@@ -69,7 +72,8 @@ struct FlatForestBuilder {
             if left == -1 {
                 maximumDepth = max(maximumDepth, depthOf[n])
                 nodes[slot] = FlatNode(
-                    threshold: .nan, word: FlatNode.missingRightFlag, left: Int32(slot - 1), payload: tree.leafPayloads[n])
+                    threshold: .nan, word: FlatNode.missingRightFlag, left: UInt32(truncatingIfNeeded: (slot - 1) * Self.nodeSize),
+                    payload: tree.leafPayloads[n])
                 continue
             }
             let right = Int(tree.rightChildren[n])
@@ -89,7 +93,7 @@ struct FlatForestBuilder {
                 payload = appendCategorySet(codes)
             }
             let leftSlot = Int32(nodes.count)
-            nodes[slot] = FlatNode(threshold: tree.thresholds[n], word: word, left: leftSlot, payload: payload)
+            nodes[slot] = FlatNode(threshold: tree.thresholds[n], word: word, left: UInt32(Int(leftSlot) * Self.nodeSize), payload: payload)
             nodes.append(FlatNode(threshold: 0, word: 0, left: 0, payload: 0))
             nodes.append(FlatNode(threshold: 0, word: 0, left: 0, payload: 0))
             newIndex[left] = leftSlot
@@ -99,7 +103,7 @@ struct FlatForestBuilder {
             queue.append(left)
             queue.append(right)
         }
-        trees.append(FlatTree(root: root, depth: maximumDepth, group: Int32(group)))
+        trees.append(FlatTree(root: UInt32(Int(root) * Self.nodeSize), depth: maximumDepth, group: Int32(group)))
     }
 
     private func checkChild(_ child: Int, field: String, of node: Int, newIndex: [Int32]) throws(TreeShapeError) {

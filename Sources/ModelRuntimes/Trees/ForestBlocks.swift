@@ -12,9 +12,9 @@ struct ForestBlock {
     private let features: UnsafePointer<Float>
     private let groupSize: Int
     private let paddedCount: Int
-    private let leafBuffer: UnsafeMutablePointer<Int32>
+    private let leafBuffer: UnsafeMutablePointer<UInt32>
 
-    init(rows: Range<Int>, walker: ForestWalker, features: UnsafePointer<Float>, groupSize: Int, leafBuffer: UnsafeMutablePointer<Int32>) {
+    init(rows: Range<Int>, walker: ForestWalker, features: UnsafePointer<Float>, groupSize: Int, leafBuffer: UnsafeMutablePointer<UInt32>) {
         self.rows = rows
         self.walker = walker
         self.features = features
@@ -25,14 +25,14 @@ struct ForestBlock {
 
     /// The leaf each row of the block reaches in `tree`; entry `i` is row `rows.lowerBound + i`.
     @inline(__always)
-    func leaves(ofTree tree: Int) -> UnsafePointer<Int32> {
+    func leaves(ofTree tree: Int) -> UnsafePointer<UInt32> {
         walker.leaves(ofTree: tree, groups: features, groupSize: groupSize, rowCount: paddedCount, into: leafBuffer)
         return UnsafePointer(leafBuffer)
     }
 
     /// The payload of a leaf returned by `leaves(ofTree:)`.
     @inline(__always)
-    func payload(_ leaf: Int32) -> UInt32 { walker.nodes[Int(leaf)].payload }
+    func payload(_ leaf: UInt32) -> UInt32 { walker.payload(leaf) }
 }
 
 extension FlatForest {
@@ -48,7 +48,7 @@ extension FlatForest {
         withWalker { walker in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { features in
                 features.initialize(repeating: 0)
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.blockRows) { leaves in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.blockRows) { leaves in
                     leaves.initialize(repeating: 0)
                     var start = rows.lowerBound
                     while start < rows.upperBound {

@@ -29,7 +29,7 @@ struct ForestWalker {
     /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) laid out in groups of `groupSize`
     /// floats (see `FeatureBlockWriter`), the index of the leaf reached in tree `tree`.
     @inline(__always)
-    func leaves(ofTree tree: Int, groups: UnsafePointer<Float>, groupSize: Int, rowCount: Int, into leaves: UnsafeMutablePointer<Int32>) {
+    func leaves(ofTree tree: Int, groups: UnsafePointer<Float>, groupSize: Int, rowCount: Int, into leaves: UnsafeMutablePointer<UInt32>) {
         if hasCategoricalSplits {
             walk(MixedSplits.self, tree: trees[tree], groups: groups, groupSize: groupSize, rowCount: rowCount, into: leaves)
         } else if hasMissingLeftSplits {
@@ -42,7 +42,7 @@ struct ForestWalker {
     @inline(__always)
     func walk<Rule: SplitRule>(
         _ rule: Rule.Type, tree: FlatTree, groups: UnsafePointer<Float>, groupSize: Int, rowCount: Int,
-        into leaves: UnsafeMutablePointer<Int32>
+        into leaves: UnsafeMutablePointer<UInt32>
     ) {
         let depth = Int(tree.depth)
         var row = 0
@@ -77,14 +77,18 @@ struct ForestWalker {
         }
     }
 
-    /// One step down from node `n` for the lane whose feature 0 is at `x` (a node's feature
-    /// field is already multiplied by `lanes`).
+    /// One step down from the node at byte offset `n` for the lane whose feature 0 is at `x` (a
+    /// node's feature field is already multiplied by `lanes`).
     @inline(__always)
-    func next<Rule: SplitRule>(_ rule: Rule.Type, _ n: Int32, _ x: UnsafePointer<Float>) -> Int32 {
-        let node = nodes[Int(n)]
+    func next<Rule: SplitRule>(_ rule: Rule.Type, _ n: UInt32, _ x: UnsafePointer<Float>) -> UInt32 {
+        let node = UnsafeRawPointer(nodes).load(fromByteOffset: Int(n), as: FlatNode.self)
         let value = x[Int(node.word & FlatNode.featureMask)]
-        return node.left &+ Rule.goesRight(node, value, categoryWords)
+        return node.left &+ UInt32(bitPattern: Rule.goesRight(node, value, categoryWords)) &<< 4
     }
+
+    /// The payload of the node at byte offset `n`.
+    @inline(__always)
+    func payload(_ n: UInt32) -> UInt32 { UnsafeRawPointer(nodes).load(fromByteOffset: Int(n) + 12, as: UInt32.self) }
 }
 
 /// How a split decides between its children: 1 for right, 0 for left.
