@@ -38,6 +38,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in MiB (default: $SAGEMAKER_MAX_PAYLOAD_IN_MB, else 6).")
     var maxPayloadMb: Int?
 
+    @Flag(inversion: .prefixedNo, help: "Prometheus /metrics and per-container accounting (default: $SWERVE_METRICS, else on).")
+    var metrics: Bool?
+
+    @Flag(help: "Write CloudWatch EMF metric documents to stdout (default: $SWERVE_EMF, else off).")
+    var emf = false
+
+    @Option(help: "Seconds between EMF documents (default: $SWERVE_EMF_INTERVAL, else 60).")
+    var emfInterval: Double?
+
     @Option(help: "Log level: trace, debug, info, warning, error, critical, or a Python level number (default: $SAGEMAKER_CONTAINER_LOG_LEVEL, else info).")
     var logLevel: String?
 
@@ -59,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "swerve")
         let loaded: (name: String, handler: any ModelHandler)
         let pipeline: InferencePipeline
+        let loadStarted = ContinuousClock.now
         do {
             loaded = try ModelCatalog.load(ModelDirectory(path: configuration.modelDirectory))
             pipeline = try InferencePipeline(handler: loaded.handler, defaultAccept: configuration.defaultAccept)
@@ -66,21 +76,36 @@ struct ServeCommand: AsyncParsableCommand {
             printError("swerve: cannot load the model in \(configuration.modelDirectory): \(error)")
             throw ExitCode(1)
         }
+        let loadTime = ContinuousClock.now - loadStarted
         logger.info("model loaded", metadata: ["model": "\(loaded.name)", "directory": "\(configuration.modelDirectory)",
-            "workers": "\(configuration.workerCount)"])
+            "workers": "\(configuration.workerCount)", "seconds": "\(loadTime)"])
 
-        let pool = WorkerPool(workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes)
-        let router = Router(invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool), configuration: configuration)
+        let setup = configuration.metricsEnabled ? MetricsSetup(emfEnabled: configuration.emf != nil) : nil
+        let metrics = setup.map { ServerMetrics(factory: $0.factory, model: loaded.name, stageNames: pipeline.stageNames) }
+        metrics?.modelLoaded(seconds: Double(loadTime.components.attoseconds) / 1e18 + Double(loadTime.components.seconds))
+        let pool = WorkerPool(
+            workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
+            metrics: metrics)
+        let router = Router(
+            invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool, metrics: metrics), configuration: configuration,
+            metricsEndpoint: setup?.endpoint, metrics: metrics)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let server = HTTPServer(configuration: configuration, router: router, group: group, logger: logger)
-        let services = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: WorkerPoolService(pool: pool), successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await services.run()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WorkerPoolService(pool: pool), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let metrics {
+            let loops = try await EventLoopThreads.collect(group)
+            services.append(.init(service: ProcessSampler(metrics: metrics, threads: [
+                .init(role: "event_loop", threads: { loops }), .init(role: "worker", threads: { pool.workerThreads }),
+            ]), successTerminationBehavior: .ignore))
+        }
+        if let emfFactory = setup?.emf, let emfConfiguration = configuration.emf {
+            services.append(.init(service: EMFReporter(factory: emfFactory, configuration: emfConfiguration), successTerminationBehavior: .ignore))
+        }
+        let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await serviceGroup.run()
         try await group.shutdownGracefully()
         logger.info("stopped")
     }
@@ -111,6 +136,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let maxPayloadMb {
             guard maxPayloadMb > 0 else { throw ConfigurationError(name: "--max-payload-mb", problem: "must be at least 1") }
             configuration.maxPayloadBytes = maxPayloadMb << 20
+        }
+        if let metrics { configuration.metricsEnabled = metrics }
+        if emf || emfInterval != nil {
+            var settings = configuration.emf ?? EMFConfiguration()
+            if let emfInterval {
+                guard emfInterval > 0 else { throw ConfigurationError(name: "--emf-interval", problem: "must be positive") }
+                settings.interval = .nanoseconds(Int64(emfInterval * 1e9))
+            }
+            configuration.emf = settings
         }
         if let logLevel {
             guard let level = LogLevelName.parse(logLevel) else { throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"") }

@@ -33,7 +33,7 @@ final class TestConnection {
     }
 
     /// The next response, waiting up to `seconds` of real time for workers to answer.
-    func response(within seconds: Double = 5) async throws -> TestResponse {
+    func response(within seconds: Double = 20) async throws -> TestResponse {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             if let response = parser.next() { return response }
@@ -49,10 +49,16 @@ final class TestConnection {
         }
     }
 
-    /// True when no response bytes arrive within `seconds`.
+    /// True when no response bytes arrive within `seconds` (bytes that do arrive are kept for
+    /// `response()`).
     func isSilent(for seconds: Double) async throws -> Bool {
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-        return try await channel.readOutbound(as: IOData.self) == nil && parser.next() == nil
+        var silent = parser.buffer.isEmpty
+        while let data = try await channel.readOutbound(as: IOData.self) {
+            if case .byteBuffer(let buffer) = data { parser.append(buffer.readableBytesView) }
+            silent = false
+        }
+        return silent
     }
 
     var isActive: Bool { channel.isActive }
@@ -70,16 +76,24 @@ struct TestServer {
     let pool: WorkerPool
     let router: Router
 
-    init(workers: Int = 2, queueDepth: Int = 64, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// - Parameter metrics: when given, the server records into it, as `swerve serve` does.
+    init(
+        workers: Int = 2, queueDepth: Int = 64, metrics: ServerMetrics? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) throws {
         var configuration = ServerConfiguration()
         configuration.workerCount = workers
         configuration.queueDepth = queueDepth
         configure(&configuration)
         self.configuration = configuration
-        pool = WorkerPool(workerCount: workers, queueDepth: queueDepth, maxQueuedBytes: configuration.queueMaxBytes)
+        pool = WorkerPool(workerCount: workers, queueDepth: queueDepth, maxQueuedBytes: configuration.queueMaxBytes, metrics: metrics)
         pool.start()
         let pipeline = try InferencePipeline(handler: ScriptedModel(), defaultAccept: nil)
-        router = Router(invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool), configuration: configuration)
+        let render: @Sendable () -> Response = { Response.json("{}") }
+        let endpoint = metrics == nil ? nil : render
+        router = Router(
+            invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool, metrics: metrics), configuration: configuration,
+            metricsEndpoint: endpoint, metrics: metrics)
     }
 
     func connect() async throws -> TestConnection {

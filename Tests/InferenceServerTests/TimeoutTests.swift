@@ -42,16 +42,20 @@ struct TimeoutTests {
     func deadline() async throws {
         let server = try TestServer(workers: 2) { $0.requestTimeout = .seconds(1) }
         let connection = try await server.connect()
-        try await connection.send(invocation("sleep:1500"))
+        let gate = "deadline-\(UUID())"
+        try await connection.send(invocation("wait:\(gate)"))
         #expect(try await connection.isSilent(for: 0.05))
-        await connection.advanceTime(by: .milliseconds(1100))
+        await connection.advanceTime(by: .milliseconds(900))
+        #expect(try await connection.isSilent(for: 0.05), "not before the deadline")
+        await connection.advanceTime(by: .milliseconds(200))
         let response = try await connection.response()
         #expect(response.status == 504)
         #expect(response.body.contains("model_timeout"))
         try await connection.send(invocation("echo:after"))
         let next = try await connection.response()
         #expect(next.body == "after")
-        try await Task.sleep(for: .milliseconds(1600))
+        Gates.shared.open(gate)
+        try await Task.sleep(for: .milliseconds(100))
         #expect(try await connection.isSilent(for: 0.05), "the late answer is dropped")
         await server.stop()
     }

@@ -28,6 +28,16 @@ struct EnvironmentReader {
         return .nanoseconds(Int64(value * 1e9))
     }
 
+    /// `on`/`off` (also true/false, 1/0, yes/no).
+    func `switch`(_ name: String) throws -> Bool? {
+        guard let text = string(name) else { return nil }
+        switch text.lowercased() {
+        case "on", "true", "1", "yes": return true
+        case "off", "false", "0", "no": return false
+        default: throw ConfigurationError(name: name, problem: "\"\(text)\" is not on or off")
+        }
+    }
+
     func mediaType(_ name: String) throws -> String? {
         guard let text = string(name) else { return nil }
         guard MediaType(parsing: text) != nil else {

@@ -36,6 +36,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var body: ByteBuffer?
     private var receivedAt = NIODeadline.uptimeNanoseconds(0)
     private var inflight: InvocationTicket?
+    private var route = ServerMetrics.Route.other
     private var keepAlive = true
     private var quiescing = false
     private var pendingParts = CircularBuffer<HTTPServerRequestPart>()
@@ -112,6 +113,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func requestStarted(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         receivedAt = context.eventLoop.now
+        route = .other
         keepAlive = head.isKeepAlive
         version = head.version
         self.head = head
@@ -153,7 +155,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: Routing and responses
 
     private func dispatch(_ request: Request, context: ChannelHandlerContext) {
-        switch router.route(request, eventLoop: context.eventLoop, connection: NIOLoopBound(self, eventLoop: context.eventLoop)) {
+        route = Router.kind(of: request.path)
+        switch router.route(request, kind: route, eventLoop: context.eventLoop, connection: NIOLoopBound(self, eventLoop: context.eventLoop)) {
         case .respond(let response):
             write(response, context: context)
         case .pending(let ticket):
@@ -184,7 +187,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         } else if version.major == 1 && version.minor == 0 {
             headers.add(name: "connection", value: "keep-alive")
         }
-        router.responded(response.status, startedAt: receivedAt)
+        router.responded(route, status: response.status, elapsed: context.eventLoop.now - receivedAt, modelNanoseconds: response.modelNanoseconds)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))), promise: nil)
         if response.body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)

@@ -10,6 +10,8 @@ public struct Response: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: ByteBuffer
+    /// Time the model's steps took to produce it (SageMaker's ModelLatency); 0 for other routes.
+    public var modelNanoseconds: UInt64 = 0
 
     public init(status: HTTPResponseStatus, headers: HTTPHeaders = HTTPHeaders(), body: ByteBuffer = ByteBuffer()) {
         self.status = status

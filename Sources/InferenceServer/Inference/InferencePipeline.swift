@@ -27,24 +27,37 @@ public struct InferencePipeline: Sendable {
         public var modelNanoseconds: UInt64
     }
 
-    /// Decodes, predicts and encodes; never throws.
-    public func run(_ payload: ByteBuffer, contentType: MediaType, accept: MediaType, context: InvocationContext) -> Outcome {
-        let start = NIODeadline.now()
+    /// Decodes, predicts and encodes; never throws. With `accounting`, decode and encode are
+    /// timed as the `input_fn` and `output_fn` containers (the model times its own stages).
+    public func run(
+        _ payload: ByteBuffer, contentType: MediaType, accept: MediaType, context: InvocationContext,
+        accounting: StageAccounting? = nil
+    ) -> Outcome {
+        let start = CPUClock.monotonicNanoseconds()
         let result: Result<[UInt8], ServingError> = payload.withUnsafeReadableBytes { bytes in
-            Result { try Self.steps(handler, bytes, contentType: contentType, accept: accept, context: context) }
+            Result { try Self.steps(handler, bytes, contentType: contentType, accept: accept, context: context, accounting: accounting) }
                 .mapError { error in
                     (error as? ServingError) ?? .internalError("the model failed: \(error)")
                 }
         }
-        let elapsed = NIODeadline.now() - start
-        return Outcome(result: result, modelNanoseconds: UInt64(max(0, elapsed.nanoseconds)))
+        return Outcome(result: result, modelNanoseconds: CPUClock.monotonicNanoseconds() &- start)
     }
 
     private static func steps<H: ModelHandler>(
-        _ handler: H, _ payload: UnsafeRawBufferPointer, contentType: MediaType, accept: MediaType, context: InvocationContext
+        _ handler: H, _ payload: UnsafeRawBufferPointer, contentType: MediaType, accept: MediaType, context: InvocationContext,
+        accounting: StageAccounting?
     ) throws -> [UInt8] {
-        let input = try handler.decodeInput(payload, contentType: contentType, context: context)
+        guard let accounting else {
+            let input = try handler.decodeInput(payload, contentType: contentType, context: context)
+            let output = try handler.predict(input, context: context)
+            return try handler.encodeOutput(output, accept: accept, context: context)
+        }
+        let input = try accounting.measure(container: accounting.inputContainer) {
+            try handler.decodeInput(payload, contentType: contentType, context: context)
+        }
         let output = try handler.predict(input, context: context)
-        return try handler.encodeOutput(output, accept: accept, context: context)
+        return try accounting.measure(container: accounting.outputContainer) {
+            try handler.encodeOutput(output, accept: accept, context: context)
+        }
     }
 }

@@ -23,7 +23,7 @@ public struct PoolExecutor: ParallelExecutor {
         }
         return withoutActuallyEscaping(body) { escapable in
             let batch = ChunkBatch(count: count, body: escapable)
-            pool.lendIdleWorkers(upTo: count - 1) { batch.help() }
+            pool.lendIdleWorkers(upTo: count - 1) { worker in batch.help(on: worker) }
             batch.runChunks()
             return batch.finish()
         }
@@ -55,11 +55,17 @@ final class ChunkBatch: @unchecked Sendable {
         }
     }
 
-    /// A lent worker's share: chunks, timed on its own CPU clock.
-    func help() {
-        let start = CPUClock.threadNanoseconds()
-        runChunks()
-        let used = CPUClock.threadNanoseconds() &- start
+    /// A lent worker's share: chunks, timed on its own CPU clock and kept out of the worker's
+    /// own accounting (the caller charges it to its stage).
+    func help(on worker: WorkerContext) {
+        let used: UInt64
+        if let accounting = worker.accounting {
+            used = accounting.runAttributedElsewhere { runChunks() }
+        } else {
+            let start = CPUClock.threadNanoseconds()
+            runChunks()
+            used = CPUClock.threadNanoseconds() &- start
+        }
         lock.withLock { helperNanoseconds &+= used }
     }
 

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Atomics
 import NIOCore
 
@@ -41,11 +48,11 @@ public final class WorkerPool: @unchecked Sendable {
     /// Hands `work` to up to `limit` idle workers, ahead of the queue, and wakes them. Used to
     /// split an admitted request; returns how many workers were lent.
     @discardableResult
-    func lendIdleWorkers(upTo limit: Int, _ work: @escaping @Sendable () -> Void) -> Int {
+    func lendIdleWorkers(upTo limit: Int, _ work: @escaping @Sendable (WorkerContext) -> Void) -> Int {
         lock.lock()
         let lent = max(0, min(limit, idleWorkers - helpers.count))
         for _ in 0..<lent {
-            helpers.append(Job(bytes: 0) { _ in work() })
+            helpers.append(Job(bytes: 0, run: work))
             lock.signal()
         }
         lock.unlock()
@@ -55,20 +62,29 @@ public final class WorkerPool: @unchecked Sendable {
     /// Jobs waiting, readable without the lock (for metrics and for the executor's heuristics).
     private let waitingCount = ManagedAtomic(0)
 
-    public init(workerCount: Int, queueDepth: Int, maxQueuedBytes: Int) {
+    /// Where workers account their CPU time per container; nil when metrics are off.
+    private let metrics: ServerMetrics?
+    private var threads: [pthread_t] = []
+
+    public init(workerCount: Int, queueDepth: Int, maxQueuedBytes: Int, metrics: ServerMetrics? = nil) {
         precondition(workerCount > 0 && queueDepth > 0)
         self.workerCount = workerCount
         self.queueDepth = queueDepth
         self.maxQueuedBytes = maxQueuedBytes
+        self.metrics = metrics
     }
 
     /// Starts the worker threads.
     public func start() {
         lock.withLock { threadsRunning = workerCount }
-        for index in 0..<workerCount {
-            _ = startThread { [self] in workLoop(WorkerContext(index: index)) }
+        let started = (0..<workerCount).map { index in
+            startThread { [self] in workLoop(WorkerContext(index: index, accounting: metrics.map { StageAccounting(metrics: $0) })) }
         }
+        lock.withLock { threads = started }
     }
+
+    /// The worker threads, for reading their CPU clocks.
+    public var workerThreads: [pthread_t] { lock.withLock { threads } }
 
     /// Enqueues `job` without waking a worker; returns false when the queue is full (or closed).
     ///
@@ -127,11 +143,18 @@ public final class WorkerPool: @unchecked Sendable {
             if let job = helpers.popFirst() ?? takeQueued() {
                 busyWorkers += 1
                 lock.unlock()
+                worker.accounting?.beginWork()
                 job.run(worker)
+                worker.accounting?.endWork(idle: false)
                 worker.flushIfDue()
                 lock.lock()
                 busyWorkers -= 1
                 continue
+            }
+            if let accounting = worker.accounting {
+                lock.unlock()
+                accounting.endWork(idle: true)
+                lock.lock()
             }
             if worker.hasDeliveries {
                 lock.unlock()
@@ -165,10 +188,15 @@ public final class WorkerPool: @unchecked Sendable {
 public final class WorkerContext: @unchecked Sendable {
     /// The worker's index in the pool.
     public let index: Int
+    /// This worker's per-container CPU and latency accounting; nil when metrics are off.
+    public let accounting: StageAccounting?
     private var deliveries: [(loop: any EventLoop, tasks: [@Sendable () -> Void])] = []
     private var oldestDelivery = NIODeadline.uptimeNanoseconds(0)
 
-    init(index: Int) { self.index = index }
+    init(index: Int, accounting: StageAccounting?) {
+        self.index = index
+        self.accounting = accounting
+    }
 
     var hasDeliveries: Bool { !deliveries.isEmpty }
 

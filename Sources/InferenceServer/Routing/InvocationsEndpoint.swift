@@ -7,19 +7,15 @@ import NIOHTTP1
 public struct InvocationsEndpoint: Sendable {
     public let pipeline: InferencePipeline
     public let pool: WorkerPool
-    /// Builds the per-request context a handler sees (custom attributes, stage recorder, executor).
-    public let makeContext: @Sendable (_ customAttributes: String?) -> InvocationContext
+    public let metrics: ServerMetrics?
+    private let executor: PoolExecutor
 
-    /// - Parameter makeContext: builds each request's context; by default the custom attributes
-    ///   and an executor that lends idle workers of `pool` to large requests.
-    public init(
-        pipeline: InferencePipeline, pool: WorkerPool,
-        makeContext: (@Sendable (_ customAttributes: String?) -> InvocationContext)? = nil
-    ) {
+    /// - Parameter metrics: where queue wait, model latency, in-flight and rejections go (nil: off).
+    public init(pipeline: InferencePipeline, pool: WorkerPool, metrics: ServerMetrics? = nil) {
         self.pipeline = pipeline
         self.pool = pool
-        let executor = PoolExecutor(pool: pool)
-        self.makeContext = makeContext ?? { InvocationContext(customAttributes: $0, executor: executor) }
+        self.metrics = metrics
+        self.executor = PoolExecutor(pool: pool)
     }
 
     func handle(_ request: Request, eventLoop: any EventLoop, connection: NIOLoopBound<HTTPConnectionHandler>) -> Router.Outcome {
@@ -36,21 +32,32 @@ public struct InvocationsEndpoint: Sendable {
         }
         let attributes = request.head.headers.first(name: "x-amzn-sagemaker-custom-attributes")
         let ticket = InvocationTicket()
-        let pipeline = self.pipeline, makeContext = self.makeContext, body = request.body
+        let pipeline = self.pipeline, executor = self.executor, metrics = self.metrics, body = request.body
+        let enqueuedAt = metrics == nil ? 0 : CPUClock.monotonicNanoseconds()
         let job = WorkerPool.Job(bytes: body.readableBytes) { worker in
+            if let metrics {
+                metrics.queueWait.recordNanoseconds(Int64(CPUClock.monotonicNanoseconds() &- enqueuedAt))
+            }
+            defer { metrics?.inFlight.decrement() }
             guard ticket.start() else { return }
-            let outcome = pipeline.run(body, contentType: contentType, accept: accept, context: makeContext(attributes))
-            let response: Response
+            let context = InvocationContext(customAttributes: attributes, stageRecorder: worker.accounting, executor: executor)
+            let outcome = pipeline.run(body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting)
+            metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
+            var response: Response
             switch outcome.result {
             case .success(let bytes):
-                response = Response(
-                    status: .ok, headers: HTTPHeaders([("content-type", accept.essence)]), body: ByteBuffer(bytes: bytes))
+                response = Response(status: .ok, headers: HTTPHeaders([("content-type", accept.essence)]), body: ByteBuffer(bytes: bytes))
             case .failure(let error):
                 response = .error(error)
             }
-            worker.deliver(on: eventLoop) { connection.value.complete(response, ticket: ticket) }
+            response.modelNanoseconds = outcome.modelNanoseconds
+            let answer = response
+            worker.deliver(on: eventLoop) { connection.value.complete(answer, ticket: ticket) }
         }
+        metrics?.inFlight.increment()
         guard pool.enqueue(job) else {
+            metrics?.inFlight.decrement()
+            metrics?.rejected.increment()
             return .respond(.error(.overloaded(queueDepth: pool.queueDepth), extraHeaders: [("retry-after", "1")]))
         }
         pool.scheduleWake(on: eventLoop)

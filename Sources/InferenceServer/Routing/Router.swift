@@ -20,49 +20,64 @@ public final class Router: Sendable {
     private let invocations: InvocationsEndpoint
     private let executionParameters: Response
     private let metricsEndpoint: (@Sendable () -> Response)?
-    private let observer: (any RequestObserver)?
+    private let metrics: ServerMetrics?
 
+    /// - Parameters:
+    ///   - metricsEndpoint: renders `GET /metrics` (Prometheus text); nil answers 404.
+    ///   - metrics: where request counts and overhead latency go; nil when metrics are off.
     public init(
         invocations: InvocationsEndpoint, configuration: ServerConfiguration,
-        metricsEndpoint: (@Sendable () -> Response)? = nil, observer: (any RequestObserver)? = nil
+        metricsEndpoint: (@Sendable () -> Response)? = nil, metrics: ServerMetrics? = nil
     ) {
         self.invocations = invocations
         self.metricsEndpoint = metricsEndpoint
-        self.observer = observer
+        self.metrics = metrics
         let megabytes = max(1, configuration.maxPayloadBytes >> 20)
         executionParameters = .json(
             #"{"MaxConcurrentTransforms":\#(configuration.workerCount),"BatchStrategy":"MULTI_RECORD","MaxPayloadInMB":\#(megabytes)}"#)
     }
 
-    func route(_ request: Request, eventLoop: any EventLoop, connection: NIOLoopBound<HTTPConnectionHandler>) -> Outcome {
+    /// The route a path names.
+    static func kind(of path: Substring) -> ServerMetrics.Route {
+        switch path {
+        case "/invocations": .invocations
+        case "/ping": .ping
+        case "/execution-parameters": .executionParameters
+        case "/metrics": .metrics
+        default: isRuntimeInvocationPath(path) ? .invocations : .other
+        }
+    }
+
+    func route(_ request: Request, kind: ServerMetrics.Route, eventLoop: any EventLoop, connection: NIOLoopBound<HTTPConnectionHandler>) -> Outcome {
         let path = request.path
         let method = request.head.method
-        switch path {
-        case "/invocations":
+        switch kind {
+        case .invocations:
             guard method == .POST else { return reject(method, path, allowed: "POST") }
             return invocations.handle(request, eventLoop: eventLoop, connection: connection)
-        case "/ping":
+        case .ping:
             guard method == .GET || method == .HEAD else { return reject(method, path, allowed: "GET, HEAD") }
             return .respond(Response(status: .ok))
-        case "/execution-parameters":
+        case .executionParameters:
             guard method == .GET else { return reject(method, path, allowed: "GET") }
             return .respond(executionParameters)
-        case "/metrics":
+        case .metrics:
             guard let metricsEndpoint else { return .respond(.error(.notFound(String(path)))) }
             guard method == .GET else { return reject(method, path, allowed: "GET") }
             return .respond(metricsEndpoint())
-        default:
-            if Self.isRuntimeInvocationPath(path) {
-                guard method == .POST else { return reject(method, path, allowed: "POST") }
-                return invocations.handle(request, eventLoop: eventLoop, connection: connection)
-            }
+        case .other:
             return .respond(.error(.notFound(String(path))))
         }
     }
 
-    /// Told when a response is written, for request metrics.
-    func responded(_ status: HTTPResponseStatus, startedAt: NIODeadline) {
-        observer?.responded(status: status.code, startedAt: startedAt)
+    /// Told when a response is written: counts it, and for invocations records the overhead
+    /// latency (time in the server that was not the model's).
+    func responded(_ kind: ServerMetrics.Route, status: HTTPResponseStatus, elapsed: TimeAmount, modelNanoseconds: UInt64) {
+        guard let metrics else { return }
+        metrics.countResponse(route: kind, status: status.code)
+        if kind == .invocations {
+            metrics.overheadLatency.recordNanoseconds(max(0, elapsed.nanoseconds - Int64(modelNanoseconds)))
+        }
     }
 
     private func reject(_ method: HTTPMethod, _ path: Substring, allowed: String) -> Outcome {
@@ -75,9 +90,4 @@ public final class Router: Sendable {
         return parts.count == 4 && parts[0].isEmpty && parts[1] == "endpoints" && !parts[2].isEmpty && parts[2].count <= 63
             && parts[3] == "invocations"
     }
-}
-
-/// Hears about every response the server writes (request counts, latency); metrics implement it.
-public protocol RequestObserver: Sendable {
-    func responded(status: UInt, startedAt: NIODeadline)
 }

@@ -1,0 +1,90 @@
+import CoreMetrics
+import NIOConcurrencyHelpers
+
+/// A swift-metrics backend that aggregates in memory for CloudWatch Embedded Metric Format.
+///
+/// Multiplexed beside the Prometheus factory when `--emf` is on; `EMFReporter` drains it once
+/// per interval into EMF documents, so CloudWatch receives aggregated values, never a line per
+/// request.
+public final class EMFMetricsFactory: MetricsFactory, Sendable {
+    private struct Instruments {
+        var counters: [EMFKey: EMFCounter] = [:]
+        var gauges: [EMFKey: EMFGauge] = [:]
+        var timers: [EMFKey: EMFTimer] = [:]
+    }
+
+    private let instruments = NIOLockedValueBox(Instruments())
+
+    public init() {}
+
+    public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        counter(EMFKey(label: label, dimensions: dimensions))
+    }
+
+    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        counter(EMFKey(label: label, dimensions: dimensions))
+    }
+
+    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        gauge(EMFKey(label: label, dimensions: dimensions))
+    }
+
+    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        gauge(EMFKey(label: label, dimensions: dimensions))
+    }
+
+    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        let key = EMFKey(label: label, dimensions: dimensions)
+        return instruments.withLockedValue { state in
+            if let existing = state.timers[key] { return existing }
+            let timer = EMFTimer(key: key)
+            state.timers[key] = timer
+            return timer
+        }
+    }
+
+    private func counter(_ key: EMFKey) -> EMFCounter {
+        instruments.withLockedValue { state in
+            if let existing = state.counters[key] { return existing }
+            let counter = EMFCounter(key: key)
+            state.counters[key] = counter
+            return counter
+        }
+    }
+
+    private func gauge(_ key: EMFKey) -> EMFGauge {
+        instruments.withLockedValue { state in
+            if let existing = state.gauges[key] { return existing }
+            let gauge = EMFGauge(key: key)
+            state.gauges[key] = gauge
+            return gauge
+        }
+    }
+
+    public func destroyCounter(_ handler: any CounterHandler) {}
+    public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
+    public func destroyRecorder(_ handler: any RecorderHandler) {}
+    public func destroyMeter(_ handler: any MeterHandler) {}
+    public func destroyTimer(_ handler: any TimerHandler) {}
+
+    /// Everything aggregated since the last call, and the gauges' current values.
+    func drain() -> EMFInterval {
+        let (counters, gauges, timers) = instruments.withLockedValue { ($0.counters, $0.gauges, $0.timers) }
+        var interval = EMFInterval()
+        for (key, counter) in counters { interval.counts[key] = counter.drain() }
+        for (key, gauge) in gauges { if let value = gauge.value { interval.gauges[key] = value } }
+        for (key, timer) in timers {
+            let drained = timer.drainQuantiles()
+            if drained.count > 0 { interval.distributions[key] = drained.values }
+        }
+        return interval
+    }
+}
+
+/// One interval's aggregated values, by metric key.
+struct EMFInterval {
+    var counts: [EMFKey: Double] = [:]
+    var gauges: [EMFKey: Double] = [:]
+    /// Quantiles of each latency distribution, in microseconds.
+    var distributions: [EMFKey: [Double]] = [:]
+}

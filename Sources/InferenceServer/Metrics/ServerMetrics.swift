@@ -1,0 +1,91 @@
+import CoreMetrics
+import NIOHTTP1
+
+/// Every metric handle the server records into, made once from an injected swift-metrics
+/// factory, so that core code never touches the global `MetricsSystem` and tests can pass
+/// swift-metrics' `TestMetrics`.
+public final class ServerMetrics: Sendable {
+    /// Which route a request took, for the `route` label.
+    public enum Route: Int, Sendable, CaseIterable {
+        case invocations, ping, executionParameters, metrics, other
+
+        public var label: String {
+            switch self {
+            case .invocations: "/invocations"
+            case .ping: "/ping"
+            case .executionParameters: "/execution-parameters"
+            case .metrics: "/metrics"
+            case .other: "other"
+            }
+        }
+    }
+
+    /// Status classes for the `status` label (Swerve never answers a request with 1xx or 3xx).
+    static let statusClasses = ["2xx", "4xx", "5xx"]
+
+    private let requestCounters: [[Counter]]
+    let modelLatency: Timer
+    let overheadLatency: Timer
+    let queueWait: Timer
+    let inFlight: Meter
+    let rejected: Counter
+    let modelLoad: Recorder
+    let cpuUtilization: Recorder
+    let processCPU: FloatingPointCounter
+    let eventLoopCPU: FloatingPointCounter
+    let workerCPU: FloatingPointCounter
+    let residentMemory: Recorder
+    let memoryUtilization: Recorder
+    let workerOverheadCPU: FloatingPointCounter
+    /// Per-container handles, indexed like `containerNames`.
+    let containerLatency: [Timer]
+    let containerCPU: [FloatingPointCounter]
+    /// `input_fn`, the model's stages, `output_fn`.
+    public let containerNames: [String]
+
+    /// - Parameters:
+    ///   - model: the model's name, for the `model` label.
+    ///   - stageNames: the model's own stages; `input_fn` and `output_fn` are added around them.
+    public init(factory: any MetricsFactory, model: String, stageNames: [String]) {
+        requestCounters = Route.allCases.map { route in
+            Self.statusClasses.map { status in
+                Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.label), (MetricNames.status, status)], factory: factory)
+            }
+        }
+        modelLatency = Timer(label: MetricNames.modelLatency, dimensions: [], factory: factory)
+        overheadLatency = Timer(label: MetricNames.overheadLatency, dimensions: [], factory: factory)
+        queueWait = Timer(label: MetricNames.queueWait, dimensions: [], factory: factory)
+        inFlight = Meter(label: MetricNames.inFlight, dimensions: [], factory: factory)
+        rejected = Counter(label: MetricNames.rejected, dimensions: [], factory: factory)
+        modelLoad = Recorder(label: MetricNames.modelLoad, dimensions: [(MetricNames.model, model)], aggregate: false, factory: factory)
+        cpuUtilization = Recorder(label: MetricNames.cpuUtilization, dimensions: [], aggregate: false, factory: factory)
+        processCPU = FloatingPointCounter(label: MetricNames.processCPU, dimensions: [], factory: factory)
+        eventLoopCPU = FloatingPointCounter(label: MetricNames.threadCPU, dimensions: [(MetricNames.role, "event_loop")], factory: factory)
+        workerCPU = FloatingPointCounter(label: MetricNames.threadCPU, dimensions: [(MetricNames.role, "worker")], factory: factory)
+        residentMemory = Recorder(label: MetricNames.residentMemory, dimensions: [], aggregate: false, factory: factory)
+        memoryUtilization = Recorder(label: MetricNames.memoryUtilization, dimensions: [], aggregate: false, factory: factory)
+        workerOverheadCPU = FloatingPointCounter(label: MetricNames.workerOverheadCPU, dimensions: [], factory: factory)
+        containerNames = [MetricNames.inputContainer] + stageNames + [MetricNames.outputContainer]
+        containerLatency = containerNames.map {
+            Timer(label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
+        }
+        containerCPU = containerNames.map {
+            FloatingPointCounter(label: MetricNames.containerCPU, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
+        }
+    }
+
+    /// Records how long loading the model took.
+    public func modelLoaded(seconds: Double) { modelLoad.record(seconds) }
+
+    /// Counts a written response.
+    func countResponse(route: Route, status: UInt) {
+        let statusClass: Int
+        switch status {
+        case 200..<300: statusClass = 0
+        case 400..<500: statusClass = 1
+        case 500..<600: statusClass = 2
+        default: return
+        }
+        requestCounters[route.rawValue][statusClass].increment()
+    }
+}

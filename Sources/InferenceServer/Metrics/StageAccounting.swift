@@ -1,0 +1,115 @@
+import ModelRuntimes
+
+/// One worker thread's account of where its CPU time went: which container (`input_fn`, each
+/// model stage, `output_fn`) and how much was the pool's own overhead.
+///
+/// Reading a thread's CPU clock is a system call (about 0.2 µs here), too dear for every stage
+/// boundary of a 10 µs request. So stages are timed on the monotonic clock (vDSO, about 25 ns),
+/// and the worker reads its CPU clock once per accounting window: a run of work of at most 10 ms,
+/// closed early when the worker runs out of work. The window's CPU time, which is exact, is shared
+/// among the containers that ran in it in proportion to their wall time; what is left is the
+/// worker's overhead. The sum over containers plus overhead is therefore exactly the worker
+/// threads' CPU time; the split between containers is exact as long as a thread is not
+/// descheduled more in one stage than in another within a window.
+///
+/// Latency histograms record every stage's wall time directly. Confined to its worker thread.
+public final class StageAccounting: StageRecorder, @unchecked Sendable {
+    private let metrics: ServerMetrics
+    private var wall: [UInt64]
+    private var windowOpen = false
+    private var windowStartWall: UInt64 = 0
+    private var windowStartCPU: UInt64 = 0
+    private var excludedWall: UInt64 = 0
+    private var excludedCPU: UInt64 = 0
+    static let windowNanoseconds: UInt64 = 10_000_000
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+        wall = Array(repeating: 0, count: metrics.containerNames.count)
+    }
+
+    /// Container index of the model's stage `stage` (0 is `input_fn`).
+    @inline(__always) private func container(_ stage: Int) -> Int { stage + 1 }
+    var inputContainer: Int { 0 }
+    var outputContainer: Int { wall.count - 1 }
+
+    // MARK: StageRecorder (the model's own stages)
+
+    public func stageStarted() -> StageStart {
+        StageStart(wallNanoseconds: CPUClock.monotonicNanoseconds(), cpuNanoseconds: 0)
+    }
+
+    public func stageEnded(_ stage: Int, since start: StageStart) {
+        let index = container(stage)
+        guard index > 0, index < outputContainer else { return }
+        record(index, since: start.wallNanoseconds)
+    }
+
+    public func addCPUTime(_ stage: Int, nanoseconds: UInt64) {
+        let index = container(stage)
+        guard index > 0, index < outputContainer else { return }
+        metrics.containerCPU[index].increment(by: Double(nanoseconds) / 1e9)
+    }
+
+    // MARK: Server side
+
+    /// Times `body` as container `index` (`inputContainer` or `outputContainer`).
+    @inline(__always)
+    func measure<T>(container index: Int, _ body: () throws -> T) rethrows -> T {
+        let start = CPUClock.monotonicNanoseconds()
+        defer { record(index, since: start) }
+        return try body()
+    }
+
+    @inline(__always)
+    private func record(_ index: Int, since start: UInt64) {
+        let elapsed = CPUClock.monotonicNanoseconds() &- start
+        wall[index] &+= elapsed
+        metrics.containerLatency[index].recordNanoseconds(Int64(elapsed))
+    }
+
+    /// Opens a window if none is open (the worker is about to run a job).
+    @inline(__always)
+    func beginWork() {
+        guard !windowOpen else { return }
+        windowOpen = true
+        windowStartWall = CPUClock.monotonicNanoseconds()
+        windowStartCPU = CPUClock.threadNanoseconds()
+    }
+
+    /// Closes the window if it is old enough, or always when `idle` (the worker will sleep).
+    func endWork(idle: Bool) {
+        guard windowOpen else { return }
+        let now = CPUClock.monotonicNanoseconds()
+        if !idle && now &- windowStartWall < Self.windowNanoseconds { return }
+        let cpu = CPUClock.threadNanoseconds() &- windowStartCPU
+        windowOpen = false
+        let windowWall = now &- windowStartWall
+        let cpuLeft = cpu > excludedCPU ? cpu - excludedCPU : 0
+        let wallLeft = windowWall > excludedWall ? windowWall - excludedWall : 0
+        excludedCPU = 0
+        excludedWall = 0
+        let stageWall = wall.reduce(0, &+)
+        let scale = wallLeft > 0 ? min(1, Double(cpuLeft) / Double(max(wallLeft, stageWall))) : 0
+        var attributed = 0.0
+        for index in wall.indices where wall[index] > 0 {
+            let seconds = Double(wall[index]) * scale / 1e9
+            metrics.containerCPU[index].increment(by: seconds)
+            attributed += seconds
+            wall[index] = 0
+        }
+        let overhead = Double(cpuLeft) / 1e9 - attributed
+        if overhead > 0 { metrics.workerOverheadCPU.increment(by: overhead) }
+    }
+
+    /// Runs `body` (a chunk of another request's stage, whose CPU time the executor charges to
+    /// that stage) and keeps its time out of this window. Returns the CPU time it used.
+    func runAttributedElsewhere(_ body: () -> Void) -> UInt64 {
+        let startWall = CPUClock.monotonicNanoseconds(), startCPU = CPUClock.threadNanoseconds()
+        body()
+        let cpu = CPUClock.threadNanoseconds() &- startCPU
+        excludedCPU &+= cpu
+        excludedWall &+= CPUClock.monotonicNanoseconds() &- startWall
+        return cpu
+    }
+}

@@ -1,0 +1,29 @@
+import CoreMetrics
+import InferenceServer
+import NIOCore
+import NIOHTTP1
+import Prometheus
+
+/// The metrics backends of one `swerve serve`: Prometheus always (for `/metrics`), EMF when
+/// asked, multiplexed behind one swift-metrics factory that is injected into the server.
+struct MetricsSetup {
+    let registry = PrometheusCollectorRegistry()
+    let emf: EMFMetricsFactory?
+    let factory: any MetricsFactory
+
+    init(emfEnabled: Bool) {
+        var prometheus = PrometheusMetricsFactory(registry: registry)
+        prometheus.defaultDurationHistogramBuckets = MetricNames.latencyBuckets
+        emf = emfEnabled ? EMFMetricsFactory() : nil
+        factory = emf.map { MultiplexMetricsHandler(factories: [prometheus, $0]) } ?? prometheus
+    }
+
+    /// `GET /metrics`: the Prometheus text exposition format.
+    var endpoint: @Sendable () -> Response {
+        let registry = self.registry
+        return {
+            let headers = HTTPHeaders([("content-type", "text/plain; version=0.0.4; charset=utf-8"), ("cache-control", "no-store")])
+            return Response(status: .ok, headers: headers, body: ByteBuffer(bytes: registry.emitToBuffer()))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+@Suite("swerve predict, offline scoring with the server's codecs")
+struct PredictCommandTests {
+    private func predict(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = SwerveProcess.executable
+        process.arguments = ["predict"] + arguments
+        let output = Pipe(), errors = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    @Test("stdin to stdout, and a file whose extension names its type")
+    func realEstate() throws {
+        let model = SwerveProcess.model("real-estate")
+        let csv = try predict(["--model-dir", model, "--content-type", "text/csv"], stdin: "150\n1000\n")
+        #expect(csv.status == 0)
+        #expect(csv.output == "50.3\n33.38\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-predict-\(UUID().uuidString).json")
+        try #"[{"distance": 150}]"#.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let json = try predict(["--model-dir", model, "--input", file.path])
+        #expect(json.output == #"[{"cost":50.3}]"#)
+        let asCSV = try predict(["--model-dir", model, "--input", file.path, "--accept", "text/csv"])
+        #expect(asCSV.output == "50.3\n")
+    }
+
+    @Test("bad input exits 1 with the server's message")
+    func badInput() throws {
+        let result = try predict(["--model-dir", SwerveProcess.model("real-estate"), "--content-type", "text/csv"], stdin: "150\nabc\n")
+        #expect(result.status == 1)
+        #expect(result.error.contains(#"row 2, column 1, field "distance": "abc" is not a number"#))
+        #expect(result.output.isEmpty)
+    }
+}
