@@ -13,6 +13,7 @@
 import Foundation
 import ModelRuntimes
 
+/// Command-line options of the evaluator benchmark.
 struct Options {
     var model = ""
     var features = ""
