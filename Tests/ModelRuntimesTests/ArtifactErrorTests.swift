@@ -156,3 +156,26 @@ import Testing
         #expect(error.problem.contains("2 XGBoost JSON models"), "\(error)")
     }
 }
+
+/// Composite documents accept an XGBoost member saved without feature names when its length fits.
+@Suite struct UnnamedXGBoostMemberTests {
+    @Test func aPipelineAcceptsAnUnnamedBoosterOfTheRightWidth() throws {
+        let source = Fixtures.modelDirectory("churn")
+        var files: [String: String] = [:]
+        for file in try source.fileNames() { files[file] = String(decoding: try source.read(file), as: UTF8.self) }
+        var booster = try JSONSerialization.jsonObject(with: Data(files["churn-xgb.json"]!.utf8)) as! [String: Any]
+        var learner = booster["learner"] as! [String: Any]
+        learner["feature_names"] = [String]()
+        booster["learner"] = learner
+        files["churn-xgb.json"] = String(decoding: try JSONSerialization.data(withJSONObject: booster), as: UTF8.self)
+        files["manifest.json"] = #"{"format": "swerve-model/v1", "name": "churn", "handler": "pipeline", "model": "churn-pipeline.json"}"#
+        let directory = try TemporaryModelDirectory(files: files)
+        defer { directory.remove() }
+        let handler = try #require(try ModelCatalog.load(directory.directory).handler as? PipelineHandler)
+        let row = "IA,168,408,363-1107,no,no,0,128.800000,96,21.900000,104.900000,71,8.920000,141.100000,128,6.350000,11.200000,2,3.020000,1"
+        let answer = try TestSupport.invoke(handler, row, contentType: .csv, accept: .json)
+        let golden = try #require(try Fixtures.churnExpected().first)["pipeline"]!
+        let objects = try #require(try JSONValue.parse(Array(answer.utf8)).arrayValue)
+        #expect(objects.first?["p_true"] == golden["p_true"], "\(answer)")
+    }
+}

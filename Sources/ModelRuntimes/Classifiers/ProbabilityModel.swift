@@ -8,8 +8,15 @@ public protocol ProbabilityModel: Sendable {
     /// Names of the features the model reads, in order; must equal the transform's.
     var featureNames: [String] { get }
 
+    /// True when the model can read vectors with these features, in this order.
+    func reads(_ features: [String]) -> Bool
+
     /// Writes p(positive) of rows `rows` of `features` to `output[0 ..< rows.count]`.
     func probabilities(_ features: FeatureMatrix, rows: Range<Int>, into output: UnsafeMutablePointer<Double>)
+}
+
+extension ProbabilityModel {
+    public func reads(_ features: [String]) -> Bool { featureNames == features }
 }
 
 /// An XGBoost model serving as a probability member: `binary:logistic` or `reg:logistic`, whose
@@ -27,6 +34,11 @@ public struct XGBoostProbabilityModel: ProbabilityModel {
     }
 
     public var featureNames: [String] { model.featureNames }
+
+    /// A model saved without feature names reads any vectors of the right length.
+    public func reads(_ features: [String]) -> Bool {
+        model.hasFeatureNames ? model.featureNames == features : model.featureCount == features.count
+    }
 
     public func probabilities(_ features: FeatureMatrix, rows: Range<Int>, into output: UnsafeMutablePointer<Double>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: FlatForest.blockRows) { scratch in

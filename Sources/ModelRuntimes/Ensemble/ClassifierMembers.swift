@@ -25,7 +25,7 @@ enum ClassifierMembers {
         default:
             throw document.error("format", "unknown model format \"\(format)\" (known: xgboost-json, logistic-regression/v1, random-forest-classifier/v1)")
         }
-        guard model.featureNames == transform.featureNames else {
+        guard model.reads(transform.featureNames) else {
             throw ModelLoadError(
                 file: directory.url(name),
                 problem: "its features (\(model.featureNames.count)) are not the transform's \(transform.featureCount) features, in order")

@@ -15,6 +15,8 @@ public struct XGBoostModel: Sendable {
     public let baseMargins: [Float]
     /// `learner.feature_names`, or `f0`, `f1`, ... when the file has none.
     public let featureNames: [String]
+    /// False when the file named no features (a model trained on a bare matrix).
+    public let hasFeatureNames: Bool
     /// `learner.feature_types` (`"c"` marks a categorical feature); empty when the file has none.
     public let featureTypes: [String]
     /// The trees, flattened, in the order they are summed; each knows its output group.
@@ -38,6 +40,7 @@ public struct XGBoostModel: Sendable {
         let stored = try XGBoostModelReader.baseScore(parameters, groups: groups)
         baseMargins = stored.map { objective.baseMargin(fromStored: $0) }
         featureNames = try XGBoostModelReader.featureNames(learner, count: featureCount)
+        hasFeatureNames = !(learner.object["feature_names"]?.arrayValue ?? []).isEmpty
         featureTypes = learner.contains("feature_types") ? try learner.strings("feature_types") : []
         forest = try XGBoostModelReader.forest(learner, featureCount: featureCount, groups: groupCount)
     }
