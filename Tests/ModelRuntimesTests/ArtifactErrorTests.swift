@@ -79,6 +79,7 @@ import Testing
         (treePath + ".tree_param.size_leaf_vector", "2", "trees[0].tree_param.size_leaf_vector"),
         (treePath + ".tree_param.num_nodes", "0", "trees[0].tree_param.num_nodes"),
         (treePath + ".id", 5, "trees[0].id"),
+        ("learner.learner_model_param.num_feature", "0", "learner.learner_model_param.num_feature"),
     ] }
 
     @Test func theUnbrokenModelLoadsAndPredicts() throws {

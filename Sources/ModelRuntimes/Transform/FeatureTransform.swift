@@ -53,6 +53,7 @@ public struct FeatureTransform: Sendable {
             columns.append(Column(name: name, encoding: encoding, firstFeature: features.count))
             features += produced
         }
+        guard !features.isEmpty else { throw document.error("columns", "no column produces a feature") }
         let declared = try document.strings("features")
         guard declared == features else {
             throw document.error("features", "does not match the concatenated features of columns (\(declared.count) vs \(features.count))")

@@ -38,6 +38,9 @@ struct FlatForestBuilder {
     /// Nodes a forest may hold: their byte offsets must fit a `UInt32`.
     static let maximumNodeCount = 1 << 27
     static let nodeSize = MemoryLayout<FlatNode>.stride
+    /// Bit-set words all categorical splits together may take (64 MB), so that a file listing
+    /// huge category codes on many nodes cannot exhaust memory.
+    static let maximumCategoryWords = 1 << 24
 
     let featureCount: Int
     private var nodes: [FlatNode] = []
@@ -90,7 +93,7 @@ struct FlatForestBuilder {
             var payload: UInt32 = 0
             if let codes = tree.categories[n] {
                 word |= FlatNode.categoricalFlag
-                payload = appendCategorySet(codes)
+                payload = try appendCategorySet(codes, node: n)
             }
             let leftSlot = Int32(nodes.count)
             nodes[slot] = FlatNode(threshold: tree.thresholds[n], word: word, left: UInt32(Int(leftSlot) * Self.nodeSize), payload: payload)
@@ -116,9 +119,12 @@ struct FlatForestBuilder {
     }
 
     /// Stores a category set as a word count followed by a bit set; returns its offset.
-    private mutating func appendCategorySet(_ codes: [Int]) -> UInt32 {
+    private mutating func appendCategorySet(_ codes: [Int], node: Int) throws(TreeShapeError) -> UInt32 {
         let usable = codes.filter { $0 >= 0 && $0 < Self.categoryLimit }
         let wordCount = usable.isEmpty ? 0 : usable.max()! / 32 + 1
+        guard categoryWords.count + wordCount < Self.maximumCategoryWords else {
+            throw TreeShapeError(field: "categories", node: node, problem: "category sets too large to hold (codes up to \(usable.max() ?? 0))")
+        }
         let offset = UInt32(categoryWords.count)
         categoryWords.append(UInt32(wordCount))
         let start = categoryWords.count

@@ -33,7 +33,7 @@ public struct XGBoostModel: Sendable {
         try XGBoostModelReader.checkVersion(root)
         let learner = try root.object("learner")
         let parameters = try learner.object("learner_model_param")
-        featureCount = try parameters.integerString("num_feature", in: 0...FlatForestBuilder.maximumFeatureCount)
+        featureCount = try parameters.integerString("num_feature", in: 1...FlatForestBuilder.maximumFeatureCount)
         let (objective, groups) = try XGBoostModelReader.objectiveAndGroups(learner, parameters: parameters)
         self.objective = objective
         groupCount = groups
