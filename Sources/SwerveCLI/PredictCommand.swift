@@ -55,7 +55,7 @@ struct PredictCommand: AsyncParsableCommand {
             printError("swerve: \(error)")
             throw ExitCode(1)
         }
-        let pool = WorkerPool(workerCount: max(1, System.coreCount), queueDepth: 1, maxQueuedBytes: 1)
+        let pool = WorkerPool(workerCount: AvailableCores.count, queueDepth: 1, maxQueuedBytes: 1)
         pool.start()
         defer { Task { await pool.shutdownGracefully() } }
         do {

@@ -37,7 +37,7 @@ public struct ServerConfiguration: Sendable {
     /// `SAGEMAKER_CONTAINER_LOG_LEVEL` (a Python level number or a name), default info.
     public var logLevel = Logger.Level.info
     /// Event-loop threads for sockets; defaults to the cores this process may use.
-    public var eventLoopThreads = System.coreCount
+    public var eventLoopThreads = AvailableCores.count
     /// `SWERVE_METRICS` (`on`/`off`), default on: Prometheus `/metrics` and per-container accounting.
     public var metricsEnabled = true
     /// `SWERVE_EMF` (`on` enables): CloudWatch EMF documents on stdout, with `SWERVE_EMF_INTERVAL`
@@ -47,7 +47,7 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     /// (2 x cores) + 1, counting the cores this process may run on.
-    public static var defaultWorkerCount: Int { 2 * System.coreCount + 1 }
+    public static var defaultWorkerCount: Int { 2 * AvailableCores.count + 1 }
 
     /// Reads the `SAGEMAKER_*` and `SWERVE_*` variables from `environment`; unset ones keep
     /// their defaults, malformed ones are reported.

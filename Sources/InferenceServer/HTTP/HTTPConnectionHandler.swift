@@ -5,16 +5,16 @@ import NIOHTTP1
 /// One HTTP/1.1 connection: assembles requests from NIO's decoded parts, hands them to the
 /// router, and writes the responses back in request order.
 ///
-/// It sits right after NIO's `HTTPRequestDecoder`/`HTTPResponseEncoder` and does the work that
-/// would otherwise take three more handlers: body aggregation with the payload limit (413),
+/// It sits right after NIO's `HTTPRequestDecoder` and does the work that would otherwise take
+/// three more handlers, and writes each complete response as one buffer (`ResponseSerializer`): body aggregation with the payload limit (413),
 /// `Expect: 100-continue`, pipelining (requests that arrive while one is being answered wait,
 /// and socket reads pause while they wait), keep-alive for HTTP/1.1 and 1.0, the idle
 /// timeout that closes stalled connections, the per-request deadline (504), protocol errors
 /// (400/431/414), and draining on shutdown.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     enum State {
         /// Waiting for a request head.
@@ -130,7 +130,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             guard expect.lowercased() == "100-continue" else {
                 return fail(ServingError(status: 417, code: "expectation_failed", message: "unsupported Expect: \(expect)"), context: context)
             }
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(ResponseSerializer.continueHead(version: head.version, allocator: context.channel.allocator)), promise: nil)
         }
     }
 
@@ -180,26 +180,22 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func write(_ response: Response, context: ChannelHandlerContext) {
         let close = !keepAlive || quiescing
-        var headers = response.headers
-        headers.add(name: "content-length", value: String(response.body.readableBytes))
-        if close {
-            headers.add(name: "connection", value: "close")
-        } else if version.major == 1 && version.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
-        }
         router.responded(route, status: response.status, elapsed: context.eventLoop.now - receivedAt, modelNanoseconds: response.modelNanoseconds)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: response.status, headers: headers))), promise: nil)
-        if response.body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        let bytes = ResponseSerializer.serialize(response, version: version, close: close, allocator: context.channel.allocator)
+        let written = close ? context.eventLoop.makePromise(of: Void.self) : nil
+        if let body = bytes.body {
+            context.write(wrapOutboundOut(bytes.head), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(body), promise: written)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(bytes.head), promise: written)
         }
         lastProgress = context.eventLoop.now
-        if close {
+        if let written {
             state = .closing
             pendingParts.removeAll()
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         state = .idle
         head = nil
         while state != .responding, state != .closing, let part = pendingParts.popFirst() {

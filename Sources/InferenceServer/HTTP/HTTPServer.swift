@@ -62,7 +62,8 @@ public final class HTTPServer: Service, Sendable {
             .get()
     }
 
-    /// Installs NIO's HTTP/1.1 codec and the connection handler: the whole per-connection pipeline.
+    /// Installs NIO's HTTP/1.1 request decoder and the connection handler (which serialises
+    /// responses itself): the whole per-connection pipeline.
     static func configurePipeline(
         _ pipeline: ChannelPipeline.SynchronousOperations, router: Router, configuration: ServerConfiguration
     ) throws {
@@ -70,7 +71,6 @@ public final class HTTPServer: Service, Sendable {
         decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldCount = 1000
-        try pipeline.addHandler(HTTPResponseEncoder())
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
         try pipeline.addHandler(HTTPConnectionHandler(router: router, limits: ConnectionLimits(configuration)))

@@ -13,7 +13,7 @@ public struct PoolExecutor: ParallelExecutor {
     public init(pool: WorkerPool) { self.pool = pool }
 
     /// Chunks worth cutting: one per core this process may use, at most one per worker.
-    public var parallelism: Int { max(1, min(pool.workerCount, System.coreCount)) }
+    public var parallelism: Int { max(1, min(pool.workerCount, AvailableCores.count)) }
 
     @discardableResult
     public func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) -> UInt64 {

@@ -109,11 +109,13 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Wakes as many idle workers as there are waiting jobs.
+    /// Wakes as many idle workers as there are waiting jobs, but no more than there are cores:
+    /// a woken worker drains the queue, and waking more than can run at once only costs context
+    /// switches.
     public func wake() {
         wakeScheduled.store(false, ordering: .releasing)
         lock.lock()
-        let wanted = min(idleWorkers, queue.count + helpers.count)
+        let wanted = min(idleWorkers, queue.count + helpers.count, AvailableCores.count)
         for _ in 0..<wanted { lock.signal() }
         lock.unlock()
     }

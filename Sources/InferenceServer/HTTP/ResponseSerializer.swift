@@ -1,0 +1,87 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writes a complete response (status line, headers, body) into one buffer.
+///
+/// Every Swerve response is complete before it is written (Content-Length, never chunked), so
+/// it can go to the socket as one buffer in one pipeline write. This replaces NIO's
+/// `HTTPResponseEncoder`, which builds a head struct, a header array and a buffer per head and
+/// passes three writes down the pipeline: at tens of thousands of requests a second on one core
+/// that was a fifth of the event loop's time. Requests are still parsed by NIO's
+/// `HTTPRequestDecoder`.
+enum ResponseSerializer {
+    /// Bodies up to this size are copied behind the head, so the socket sees one buffer.
+    static let inlineBodyLimit = 16 * 1024
+
+    /// Serialises `response` for a client speaking `version`; `close` adds `Connection: close`,
+    /// HTTP/1.0 keep-alive adds `Connection: keep-alive`. Returns the head (with the body when
+    /// small) and the body separately when large.
+    static func serialize(
+        _ response: Response, version: HTTPVersion, close: Bool, allocator: ByteBufferAllocator
+    ) -> (head: ByteBuffer, body: ByteBuffer?) {
+        let bodyLength = response.body.readableBytes
+        let inline = bodyLength <= inlineBodyLimit
+        var buffer = allocator.buffer(capacity: 128 + (inline ? bodyLength : 0))
+        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        writeStatus(response.status, to: &buffer)
+        for (name, value) in response.headers {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("content-length: ")
+        writeDecimal(bodyLength, to: &buffer)
+        if close {
+            buffer.writeStaticString("\r\nconnection: close\r\n\r\n")
+        } else if version.major == 1 && version.minor == 0 {
+            buffer.writeStaticString("\r\nconnection: keep-alive\r\n\r\n")
+        } else {
+            buffer.writeStaticString("\r\n\r\n")
+        }
+        guard bodyLength > 0 else { return (buffer, nil) }
+        if inline {
+            buffer.writeImmutableBuffer(response.body)
+            return (buffer, nil)
+        }
+        return (buffer, response.body)
+    }
+
+    /// `100 Continue`, the interim answer to `Expect: 100-continue`.
+    static func continueHead(version: HTTPVersion, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 32)
+        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n")
+        return buffer
+    }
+
+    private static func writeStatus(_ status: HTTPResponseStatus, to buffer: inout ByteBuffer) {
+        switch status {
+        case .ok: buffer.writeStaticString("200 OK\r\n")
+        case .badRequest: buffer.writeStaticString("400 Bad Request\r\n")
+        default:
+            writeDecimal(Int(status.code), to: &buffer)
+            buffer.writeStaticString(" ")
+            buffer.writeString(status.reasonPhrase)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    private static func writeDecimal(_ value: Int, to buffer: inout ByteBuffer) {
+        if value < 10 {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var remaining = value
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            while remaining > 0 {
+                bytes[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+                count += 1
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(20 - count)...]))
+        }
+    }
+}
