@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "InferenceServer", targets: ["InferenceServer"]),
         .library(name: "ModelRuntimes", targets: ["ModelRuntimes"]),
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
+        .executable(name: "swerve-bench", targets: ["SwerveBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -64,6 +65,8 @@ let package = Package(
         // Test-only helpers shared by the server and end-to-end tests: a blocking loopback client
         // and an HTTP response reader for the test side.
         .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
+        // Times the XGBoost evaluator alone (scripts/bench_trees.py compares it with xgboost).
+        .executableTarget(name: "SwerveBench", dependencies: ["ModelRuntimes"]),
         .testTarget(name: "ModelRuntimesTests", dependencies: ["ModelRuntimes"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",

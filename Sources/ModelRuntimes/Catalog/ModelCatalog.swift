@@ -10,6 +10,9 @@ public enum ModelCatalog {
     /// Every handler kind a manifest may name.
     public static let loaders: [String: Loader] = [
         "linear-regression": { try LinearRegressionHandler.load(from: $0) },
+        "ensemble": { try EnsembleHandler.load(from: $0) },
+        "pipeline": { try PipelineHandler.load(from: $0) },
+        "xgboost": { try XGBoostHandler.load(from: $0) },
     ]
 
     /// Loads the model in `directory`, or throws a `ModelLoadError` naming the file and the problem.
@@ -26,12 +29,29 @@ public enum ModelCatalog {
         return (manifest.name, try loader(directory))
     }
 
+    /// A directory without a manifest is served when it holds exactly one XGBoost JSON model
+    /// (a `.json` file with a `learner` object); other files beside it are not read.
     private static func loadWithoutManifest(_ directory: ModelDirectory) throws -> (name: String, handler: any ModelHandler) {
         let names = try directory.fileNames()
-        throw ModelLoadError(
-            file: directory.path,
-            problem: names.isEmpty
-                ? "the directory is empty: expected \(ModelManifest.fileName) or an XGBoost JSON model"
-                : "no \(ModelManifest.fileName) here (found: \(names.joined(separator: ", ")))")
+        let jsonFiles = names.filter { $0.lowercased().hasSuffix(".json") }
+        var models: [(name: String, document: JSONObject)] = []
+        for name in jsonFiles {
+            let document = try ArtifactFile.readObject(name, in: directory)
+            if document["learner"] != nil { models.append((name, document)) }
+        }
+        guard models.count == 1, let only = models.first else {
+            let problem: String
+            if names.isEmpty {
+                problem = "the directory is empty: expected \(ModelManifest.fileName) or an XGBoost JSON model"
+            } else if models.isEmpty {
+                problem = "no \(ModelManifest.fileName) and no XGBoost JSON model (a .json file saved by Booster.save_model) here (found: \(names.joined(separator: ", ")))"
+            } else {
+                problem = "no \(ModelManifest.fileName), and \(models.count) XGBoost JSON models (\(models.map(\.name).joined(separator: ", "))): add a manifest naming one"
+            }
+            throw ModelLoadError(file: directory.path, problem: problem)
+        }
+        let model = try XGBoostModel(document: only.document, file: directory.url(only.name))
+        let stem = only.name.dropLast(".json".count)
+        return (String(stem), XGBoostHandler(model: model))
     }
 }

@@ -1,0 +1,40 @@
+/// The feature vectors of a batch, row-major, in float64 with NaN for a missing value.
+///
+/// It is what the feature transform produces and every classifier stage reads: the logistic
+/// regression in float64, the tree models converting each block to Float as xgboost and
+/// scikit-learn do.
+public struct FeatureMatrix: FeatureSource, Sendable {
+    /// `rowCount * columnCount` values; row `r` starts at `r * columnCount`.
+    public var values: [Double]
+    public let columnCount: Int
+
+    public init(values: [Double], columnCount: Int) {
+        precondition(columnCount > 0 && values.count % columnCount == 0, "values must hold whole rows")
+        self.values = values
+        self.columnCount = columnCount
+    }
+
+    /// An all-zero matrix of `rows` rows.
+    public init(rows: Int, columnCount: Int) {
+        self.init(values: [Double](repeating: 0, count: rows * columnCount), columnCount: columnCount)
+    }
+
+    public var rowCount: Int { values.count / columnCount }
+
+    public var featureCount: Int { columnCount }
+
+    /// Row `row`'s values.
+    public subscript(row row: Int) -> ArraySlice<Double> {
+        values[(row * columnCount)..<((row + 1) * columnCount)]
+    }
+
+    public func fill(_ rows: Range<Int>, into block: FeatureBlockWriter) {
+        values.withUnsafeBufferPointer { source in
+            for row in rows {
+                let from = source.baseAddress! + row * columnCount
+                let to = block.row(row - rows.lowerBound)
+                for column in 0..<columnCount { to[column * FeatureBlockWriter.featureStep] = Float(from[column]) }
+            }
+        }
+    }
+}

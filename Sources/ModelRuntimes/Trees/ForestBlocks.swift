@@ -1,0 +1,64 @@
+/// Cuts a batch into blocks of rows for tree evaluation and owns the per-call scratch memory.
+///
+/// Within a block the trees are walked one after another over all of the block's rows
+/// (tree-major): a tree's nodes stay in L1 while every row passes through it, and a block of
+/// 64 rows of Float features (18 KB for the churn model's 71) stays there too. Features are
+/// stored in groups of `ForestWalker.lanes` rows, feature-major (`FeatureBlockWriter`). The
+/// scratch is allocated once per call, never per row.
+struct ForestBlock {
+    /// Rows of the batch in this block.
+    let rows: Range<Int>
+    let walker: ForestWalker
+    private let features: UnsafePointer<Float>
+    private let groupSize: Int
+    private let paddedCount: Int
+    private let leafBuffer: UnsafeMutablePointer<UInt32>
+
+    init(rows: Range<Int>, walker: ForestWalker, features: UnsafePointer<Float>, groupSize: Int, leafBuffer: UnsafeMutablePointer<UInt32>) {
+        self.rows = rows
+        self.walker = walker
+        self.features = features
+        self.groupSize = groupSize
+        self.paddedCount = (rows.count + ForestWalker.lanes - 1) / ForestWalker.lanes * ForestWalker.lanes
+        self.leafBuffer = leafBuffer
+    }
+
+    /// The leaf each row of the block reaches in `tree`; entry `i` is row `rows.lowerBound + i`.
+    @inline(__always)
+    func leaves(ofTree tree: Int) -> UnsafePointer<UInt32> {
+        walker.leaves(ofTree: tree, groups: features, groupSize: groupSize, rowCount: paddedCount, into: leafBuffer)
+        return UnsafePointer(leafBuffer)
+    }
+
+    /// The payload of a leaf returned by `leaves(ofTree:)`.
+    @inline(__always)
+    func payload(_ leaf: UInt32) -> UInt32 { walker.payload(leaf) }
+}
+
+extension FlatForest {
+    /// Rows per block.
+    static let blockRows = 64
+
+    /// Converts `rows` of `source` to Float a block at a time and calls `body` for each block.
+    @inline(__always)
+    func forEachBlock<Source: FeatureSource>(_ source: Source, rows: Range<Int>, _ body: (ForestBlock) -> Void) {
+        precondition(source.featureCount >= featureCount, "rows have fewer features than the model reads")
+        let groupSize = ForestWalker.lanes * max(source.featureCount, 1)
+        let capacity = Self.blockRows / ForestWalker.lanes * groupSize
+        withWalker { walker in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { features in
+                features.initialize(repeating: 0)
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.blockRows) { leaves in
+                    leaves.initialize(repeating: 0)
+                    var start = rows.lowerBound
+                    while start < rows.upperBound {
+                        let block = start..<min(start + Self.blockRows, rows.upperBound)
+                        source.fill(block, into: FeatureBlockWriter(base: features.baseAddress!, groupSize: groupSize))
+                        body(ForestBlock(rows: block, walker: walker, features: features.baseAddress!, groupSize: groupSize, leafBuffer: leaves.baseAddress!))
+                        start = block.upperBound
+                    }
+                }
+            }
+        }
+    }
+}
