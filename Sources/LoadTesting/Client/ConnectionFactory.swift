@@ -4,10 +4,9 @@ import NIOPosix
 
 /// Opens load connections from one event loop to an address resolved once before the run.
 ///
-/// Exists to keep connection set-up (socket options, NIO's HTTP/1.1 codec, our handler) in one
-/// place, and off the hot path: no DNS lookup per connection, no header validation per request
-/// (headers are validated once in ``RequestTemplate/validate()``), no framing rewrite per request
-/// (``RequestTemplate`` sets `Content-Length` itself).
+/// Exists to keep connection set-up (socket options, the pipeline) in one place, and off the hot
+/// path: no DNS lookup per connection, no request encoding per request. The pipeline is
+/// ``RequestWriter``, NIO's `HTTPResponseDecoder`, then ``LoadConnection``.
 struct ConnectionFactory {
     let eventLoop: EventLoop
     let address: SocketAddress
@@ -15,21 +14,18 @@ struct ConnectionFactory {
 
     /// Connects and calls `completion` on the event loop with a connection ready to send.
     func connect(delegate: LoadConnectionDelegate, completion: @escaping (Result<LoadConnection, Error>) -> Void) {
-        let handler = LoadConnection()
+        let writer = RequestWriter()
+        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
+        let handler = LoadConnection(writer: writer, decoder: decoder)
         handler.delegate = delegate
-        let bound = NIOLoopBound(handler, eventLoop: self.eventLoop)
+        let handlers = NIOLoopBound((writer, decoder, handler), eventLoop: self.eventLoop)
         ClientBootstrap(group: self.eventLoop)
             .connectTimeout(self.connectTimeout)
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    var encoder = HTTPRequestEncoder.Configuration()
-                    encoder.automaticallySetFramingHeaders = false
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        enableOutboundHeaderValidation: false,
-                        encoderConfiguration: encoder
-                    )
-                    try channel.pipeline.syncOperations.addHandler(bound.value)
+                    let (writer, decoder, handler) = handlers.value
+                    try channel.pipeline.syncOperations.addHandlers(writer, ByteToMessageHandler(decoder), handler)
                 }
             }
             .connect(to: self.address)

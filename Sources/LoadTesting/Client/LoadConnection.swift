@@ -17,15 +17,17 @@ protocol LoadConnectionDelegate: AnyObject {
 }
 
 /// One keep-alive HTTP/1.1 connection carrying at most one request at a time (no pipelining, like
-/// wrk and locust). NIO's `HTTPRequestEncoder` and `HTTPResponseDecoder` sit below it.
+/// wrk and locust). The last handler of the pipeline, after NIO's `HTTPResponseDecoder`.
 ///
-/// It writes a prepared head and body with a single flush, skips the response body, and reports
-/// the outcome; it never retries, so every request sent is reported exactly once.
+/// It writes a prepared request (bytes from `HTTPRequestEncoder`, see ``RequestEncoding``) with a
+/// single flush, skips the response body, and reports the outcome; it never retries, so every
+/// request sent is reported exactly once.
 final class LoadConnection: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
 
     weak var delegate: LoadConnectionDelegate?
+    private let writer: RequestWriter
+    private let decoder: HTTPResponseDecoder
     private var context: ChannelHandlerContext?
     private var closing = false
     /// When the request in flight started counting (send, or due time in open loop), and when it times out.
@@ -37,19 +39,21 @@ final class LoadConnection: ChannelInboundHandler {
     /// Whether a new request may be sent now.
     var isUsable: Bool { self.context != nil && !self.closing && self.origin == nil }
 
+    init(writer: RequestWriter, decoder: HTTPResponseDecoder) {
+        self.writer = writer
+        self.decoder = decoder
+    }
+
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     /// Sends `request`; latency will be measured from `origin`, and it fails at `deadline`.
     func send(_ request: PreparedRequest, origin: NIODeadline, deadline: NIODeadline) {
-        guard let context = self.context, self.isUsable else {
-            preconditionFailure("send on a connection that is busy or closed")
-        }
+        precondition(self.isUsable, "send on a connection that is busy or closed")
         self.origin = origin
         self.deadline = deadline
         self.status = 0
-        context.write(Self.wrapOutboundOut(.head(request.head)), promise: nil)
-        if let body = request.body { context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.decoder.write(data: .head(request.head))
+        self.writer.writeAndFlush(request.bytes)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -77,8 +77,9 @@ public struct RequestTemplate: Sendable {
         }
     }
 
-    /// Builds the request heads and body buffers once, ready to be written as they are.
-    func prepare() -> [PreparedRequest] {
+    /// Encodes every request once with NIO's `HTTPRequestEncoder`; connections then write these
+    /// exact bytes, so the hot path neither builds nor serializes a request.
+    func prepare() throws -> [PreparedRequest] {
         var base = HTTPHeaders()
         base.add(name: "Host", value: self.target.hostHeader)
         base.add(name: "User-Agent", value: "swerve-load")
@@ -87,7 +88,7 @@ public struct RequestTemplate: Sendable {
         for header in self.headers { base.replaceOrAdd(name: header.name, value: header.value) }
         let method = HTTPMethod(rawValue: self.method)
         let bodies: [[UInt8]?] = self.bodies.isEmpty ? [nil] : self.bodies
-        return bodies.map { body in
+        return try bodies.map { body in
             var headers = base
             if let body {
                 headers.add(name: "Content-Length", value: String(body.count))
@@ -95,13 +96,14 @@ public struct RequestTemplate: Sendable {
                 headers.add(name: "Content-Length", value: "0")
             }
             let head = HTTPRequestHead(version: .http1_1, method: method, uri: self.target.pathAndQuery, headers: headers)
-            return PreparedRequest(head: head, body: body.map { ByteBuffer(bytes: $0) })
+            return PreparedRequest(head: head, bytes: try RequestEncoding.encode(head, body: body))
         }
     }
 }
 
-/// A request ready for the wire: encoded by NIO's `HTTPRequestEncoder` without framing changes.
+/// A request ready for the wire: the bytes `HTTPRequestEncoder` produced for it, and its head,
+/// which the response decoder needs to know what it is answering (a `HEAD` response has no body).
 struct PreparedRequest: Sendable {
     var head: HTTPRequestHead
-    var body: ByteBuffer?
+    var bytes: ByteBuffer
 }

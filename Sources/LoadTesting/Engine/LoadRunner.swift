@@ -41,7 +41,7 @@ public struct LoadRunner: Sendable {
     ) async throws -> LoadReport {
         let startedAt = Date()
         let start = NIODeadline.now() + .milliseconds(20)
-        let shares = RunPlan.shares(for: self.configuration, requests: self.configuration.request.prepare(), start: start)
+        let shares = RunPlan.shares(for: self.configuration, requests: try self.configuration.request.prepare(), start: start)
         var started: [WorkerHandle] = []
         for (share, loop) in zip(shares, group.makeIterator()) {
             started.append(try await WorkerHandle.start(share, on: loop, address: address))
@@ -54,19 +54,24 @@ public struct LoadRunner: Sendable {
         let ticker = workers[0].eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1) + (start - .now()), delay: .seconds(1)) { _ in
             continuation.yield(false)
         }
-        try await withTaskCancellationHandler {
+        await withTaskCancellationHandler {
             for await finished in events {
-                let point = try await sampler.sample()
-                if finished {
-                    continuation.finish()
-                } else if let progress {
+                if finished { break }
+                let point = try? await sampler.sample()
+                if let progress, let point {
                     progress(LoadProgress(duration: self.configuration.duration, totals: sampler.totals, latest: point))
                 }
             }
         } onCancel: {
             for worker in workers { worker.stop() }
         }
+        // Finished, or cancelled (the stream ends early then): either way wait until every request
+        // started is accounted for, which the timeout sweep bounds, then take the last partial second.
+        for worker in workers { worker.stop() }
+        try await allFinished.get()
         ticker.cancel()
+        continuation.finish()
+        _ = try await sampler.sample()
         return LoadReport(
             target: self.configuration.request.target, method: self.configuration.request.method,
             workload: self.configuration.workload, duration: self.configuration.duration,

@@ -18,7 +18,7 @@ final class VirtualUser: LoadConnectionDelegate {
     /// hammered in a tight loop when pacing is zero.
     static let failureBackoff = TimeAmount.milliseconds(10)
 
-    private unowned let worker: LoadWorker
+    private let worker: LoadWorker
     weak var driver: ClosedLoopDriver?
     private let pacing: TimeAmount
     private var state = State.notStarted

@@ -18,6 +18,11 @@ public struct TimeSeriesPoint: Sendable, Equatable, Codable {
     /// Latency of the responses finished in this interval; nil when there were none.
     public var latency: LatencySummary?
 
+    private enum CodingKeys: String, CodingKey {
+        case elapsedSeconds, intervalSeconds, requests, failures, requestsPerSecond, failuresPerSecond, users
+        case latency = "latencyMs"
+    }
+
     init(elapsedSeconds: Double, intervalSeconds: Double, statistics: IntervalStatistics) {
         self.elapsedSeconds = elapsedSeconds
         self.intervalSeconds = intervalSeconds
