@@ -116,6 +116,9 @@ final class LoadWorker {
         self.isStopping = true
         for connection in self.connections.values { connection.close() }
         self.finishedPromise.succeed(())
+        // Users hold their worker; dropping the driver on the next tick breaks that cycle once
+        // nothing is running any more.
+        self.eventLoop.assumeIsolated().execute { self.driver = nil }
     }
 
     /// Checks deadlines often enough that a timeout fires within 5 % of `--timeout` (at least every

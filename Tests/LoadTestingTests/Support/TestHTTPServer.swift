@@ -64,6 +64,16 @@ final class TestHTTPServer: Sendable {
         try await self.channel.eventLoop.submit { self.state.value.requests }.get()
     }
 
+    /// Bodies received so far, in order (the first 1000).
+    func bodiesReceived() async throws -> [String] {
+        try await self.channel.eventLoop.submit { self.state.value.bodies }.get()
+    }
+
+    /// Request heads received so far (the first 1000).
+    func headsReceived() async throws -> [HTTPRequestHead] {
+        try await self.channel.eventLoop.submit { self.state.value.heads }.get()
+    }
+
     func shutdown() async throws {
         try await self.channel.close()
         try await self.group.shutdownGracefully()
@@ -86,6 +96,8 @@ func withTestServer<T>(_ behavior: TestServerBehavior, _ body: (TestHTTPServer) 
 final class TestServerState {
     let behavior: TestServerBehavior
     var requests = 0
+    var bodies: [String] = []
+    var heads: [HTTPRequestHead] = []
     /// When the single worker of `.serial` is next free.
     var serialFreeAt = NIODeadline.uptimeNanoseconds(0)
 
@@ -98,13 +110,16 @@ private final class TestServerHandler: ChannelInboundHandler {
 
     private let state: TestServerState
     private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
 
     init(state: TestServerState) { self.state = state }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
+        case .head(let head):
+            self.head = head
+            self.body.clear()
+        case .body(var part): self.body.writeBuffer(&part)
         case .end: self.requestEnded(context: context)
         }
     }
@@ -116,6 +131,10 @@ private final class TestServerHandler: ChannelInboundHandler {
             return self.respond(context: context, status: 200, body: text, close: false)
         }
         self.state.requests += 1
+        if self.state.bodies.count < 1000, let head = self.head {
+            self.state.bodies.append(String(buffer: self.body))
+            self.state.heads.append(head)
+        }
         let now = NIODeadline.now()
         var due = now + TimeAmount(behavior.delay)
         switch behavior.mode {
