@@ -29,7 +29,8 @@ public struct RequestTemplate: Sendable {
             let tokenSymbols: Set<Character> = ["!", "#", "$", "%", "&", "'", "*", "+", "-", ".", "^", "_", "`", "|", "~"]
             let nameIsToken = !self.name.isEmpty && self.name.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || tokenSymbols.contains($0) }
             guard nameIsToken else { throw LoadTestError(option: "--header", "invalid header name '\(self.name)'") }
-            guard !self.value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+            // Bytes, not Characters: "\r\n" is a single Character equal to neither "\r" nor "\n".
+            guard !self.value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
                 throw LoadTestError(option: "--header", "header '\(self.name)' has a line break in its value")
             }
         }
