@@ -97,3 +97,20 @@ struct ParsingTests {
         #expect(RunPlan.split(100_000_000, into: 7).reduce(0, +) == 100_000_000)
     }
 }
+
+@Suite("Charts")
+struct ChartTests {
+    @Test("axis ticks are round numbers from zero covering the maximum")
+    func ticks() {
+        #expect(SVGLineChart.ticks(upTo: 230) == [0, 50, 100, 150, 200, 250])
+        #expect(SVGLineChart.ticks(upTo: 0.9) == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0])
+        #expect(SVGLineChart.ticks(upTo: 3, minimumStep: 1) == [0, 1, 2, 3])
+        #expect(SVGLineChart.ticks(upTo: 0) == [0, 1])
+        #expect(SVGLineChart.label(0.6000000000000001) == "0.6")
+    }
+
+    @Test("gaps in a series split its line")
+    func runs() {
+        #expect(SVGLineChart.runs(of: [1, 2, nil, 3, nil, nil, 4, 5]) == [[0, 1], [3], [6, 7]])
+    }
+}

@@ -25,9 +25,13 @@ public enum DurationText {
         return .nanoseconds(Int64(nanoseconds.rounded()))
     }
 
-    /// Formats a duration compactly for tables and progress lines (`850µs`, `12.3ms`, `2.00s`).
+    /// Formats a configured duration the way it was probably typed (`10s`, `200ms`, `1.5s`).
     public static func format(_ duration: Duration) -> String {
-        formatMilliseconds(Double(duration.nanoseconds) / 1e6)
+        let nanoseconds = duration.nanoseconds
+        if nanoseconds == 0 { return "0" }
+        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
+        if nanoseconds % 1_000_000 == 0 && nanoseconds < 1_000_000_000 { return "\(nanoseconds / 1_000_000)ms" }
+        return formatMilliseconds(Double(nanoseconds) / 1e6)
     }
 
     /// Formats a latency given in milliseconds with three significant figures.

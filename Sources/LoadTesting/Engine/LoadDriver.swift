@@ -12,6 +12,6 @@ protocol LoadDriver: AnyObject {
     func stop()
     /// Fails requests that waited too long before they could even be sent (open loop).
     func expireQueued(now: NIODeadline)
-    /// Closed loop: users running. Open loop: requests in flight or queued.
+    /// Closed loop: users running. Open loop: connections open.
     var users: Int { get }
 }

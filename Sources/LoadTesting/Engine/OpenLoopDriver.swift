@@ -30,7 +30,9 @@ final class OpenLoopDriver: LoadDriver, LoadConnectionDelegate {
         self.maxConnections = max(1, maxConnections)
     }
 
-    var users: Int { self.inFlight + self.queue.count }
+    /// Connections open: the pool grows when the server slows down, so this is the open-loop
+    /// counterpart of a user count.
+    var users: Int { self.open }
 
     func start() { self.scheduleTick() }
 

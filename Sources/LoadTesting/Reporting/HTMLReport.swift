@@ -58,8 +58,9 @@ public enum HTMLReport {
         ])
         let isClosed = if case .closedLoop = report.workload { true } else { false }
         let users = SVGLineChart(
-            title: isClosed ? "Number of users" : "Requests in flight or queued", unit: isClosed ? "users" : "requests",
-            times: times, series: [.init(name: isClosed ? "users" : "concurrency", color: "#455a64", values: points.map { Double($0.users) })]
+            title: isClosed ? "Number of users" : "Connections open", unit: isClosed ? "users" : "connections",
+            times: times, series: [.init(name: isClosed ? "users" : "connections", color: "#455a64", values: points.map { Double($0.users) })],
+            integerValued: true
         )
         return "<h2>Over time</h2>" + [throughput, latency, users].map { "<div>\($0.render())</div>" }.joined()
     }
@@ -84,11 +85,5 @@ public enum HTMLReport {
         th, td { border: 1px solid #e0e0e0; padding: 4px 10px; text-align: right; }
         th { background: #f5f5f5; }
         svg.chart { margin: 8px 0; }
-        svg .title { font-size: 14px; font-weight: 600; }
-        svg .grid { stroke: #eeeeee; }
-        svg .frame { fill: none; stroke: #bdbdbd; }
-        svg .ylabel { font-size: 11px; text-anchor: end; dominant-baseline: middle; fill: #616161; }
-        svg .xlabel { font-size: 11px; text-anchor: middle; fill: #616161; }
-        svg .legend { font-size: 12px; }
         """
 }

@@ -16,7 +16,7 @@ struct IntervalStatistics: Sendable {
     /// Requests counted as failed (status ≥ 400, timeout, connection error).
     var failures = 0
     var failuresByKind: [FailureKind: Int] = [:]
-    /// Closed loop: users running at the end of the interval. Open loop: requests in flight or queued.
+    /// Closed loop: users running at the end of the interval. Open loop: connections open.
     var users = 0
 
     mutating func recordResponse(status: Int, latencyNanoseconds: Int64) {

@@ -12,8 +12,8 @@ public struct TimeSeriesPoint: Sendable, Equatable, Codable {
     public var failures: Int
     public var requestsPerSecond: Double
     public var failuresPerSecond: Double
-    /// Closed loop: users running. Open loop: requests in flight or queued (the concurrency the
-    /// arrival rate needs, by Little's law).
+    /// Closed loop: users running. Open loop: connections open (the pool grows, up to
+    /// `--connections`, when responses slow down and requests start waiting).
     public var users: Int
     /// Latency of the responses finished in this interval; nil when there were none.
     public var latency: LatencySummary?
