@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LoadTesting
 
 /// `swerve load`: the built-in load generator (closed-loop users or an open-loop arrival rate,
@@ -46,11 +47,12 @@ struct LoadCommand: AsyncParsableCommand {
             base: configuration, criteria: try self.capacity.criteria(),
             cpuProbe: ServerCPUProbe(metricsURL: metricsURL ?? target.withPath("/metrics"))
         )
-        terminal.note("finding capacity of \(target): steps of \(self.capacity.stepDuration), p90 under \(self.capacity.p90)")
+        terminal.note("finding capacity of \(target): steps of \(self.capacity.stepDuration), p90 at most \(self.capacity.p90)")
         let (result, report) = try await LoadInterruption.run {
             try await finder.run { step in
-                let cpu = step.cpuPercent.map { " cpu \(Int($0.rounded()))%" } ?? ""
-                terminal.note("  \(step.rate) req/s: p90 \(step.p90Ms) ms, failures \(step.failureRatio * 100)%\(cpu): \(step.passed ? "ok" : "over")")
+                let cpu = step.cpuPercent.map { String(format: ", cpu %.0f%%", $0) } ?? ""
+                let verdict = step.passed ? "ok" : "over (\(step.failedOn ?? ""))"
+                terminal.note(String(format: "  %.1f req/s: p90 %.2f ms, failures %.2f%%", step.rate, step.p90Ms, step.failureRatio * 100) + cpu + ": " + verdict)
             }
         }
         try self.output.emit(report, capacity: result, terminal: terminal)

@@ -35,8 +35,10 @@ extension LoadOutputOptions {
         if self.json {
             print(try JSONReport(report, capacity: capacity).encoded(), terminator: "")
         } else {
+            if let capacity {
+                print("capacity search\n" + capacity.summary + "\n" + (capacity.sustainableRate > 0 ? "best passing step" : "last step"))
+            }
             print(TextReport.render(report), terminator: "")
-            if let capacity { print("\ncapacity\n" + capacity.summary, terminator: "") }
         }
         if let path = self.report {
             try HTMLReport.render(report, capacity: capacity).write(toFile: path, atomically: true, encoding: .utf8)

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Compares `swerve load` with wrk on the same server: same connections, threads and duration,
+# closed loop with no pacing (wrk's model), interleaved for a number of rounds (the tool that goes
+# first alternates). Prints each run, the medians and the swerve/wrk ratios of req/s, p50 and p99.
+#
+# usage: scripts/bench_load_accuracy.sh URL [--connections N] [--threads N] [--duration 10s]
+#            [--rounds 3] [--body TEXT --content-type TYPE] [--swerve PATH]
+#
+# The server must already be running. wrk is installed with apt-get when missing (Debian package
+# "wrk"); swerve is built in release mode when no --swerve binary is given.
+set -euo pipefail
+
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $# -ge 1 && $1 != -* ]] || usage
+url=$1; shift
+connections=16 threads=1 duration=10s rounds=3 body="" content_type="" swerve=""
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --connections) connections=$2; shift 2 ;;
+        --threads) threads=$2; shift 2 ;;
+        --duration) duration=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
+        --body) body=$2; shift 2 ;;
+        --content-type) content_type=$2; shift 2 ;;
+        --swerve) swerve=$2; shift 2 ;;
+        *) usage ;;
+    esac
+done
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+if ! command -v wrk >/dev/null; then
+    echo "installing wrk..." >&2
+    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+if [[ -z $swerve ]]; then
+    (cd "$repo" && swift build -c release --product swerve >/dev/null)
+    swerve=$repo/.build/release/swerve
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+wrk_args=(-t "$threads" -c "$connections" -d "$duration" --latency)
+swerve_args=(--users "$connections" --pacing 0 --threads "$threads" --duration "$duration" --quiet)
+if [[ -n $body ]]; then
+    # wrk sends a body only through a Lua script; a long-bracket string needs no escaping.
+    {
+        echo 'wrk.method = "POST"'
+        printf 'wrk.body = [==[%s]==]\n' "$body"
+        [[ -n $content_type ]] && printf 'wrk.headers["Content-Type"] = "%s"\n' "$content_type"
+    } >"$work/post.lua"
+    wrk_args+=(-s "$work/post.lua")
+    swerve_args+=(--body "$body")
+    [[ -n $content_type ]] && swerve_args+=(--content-type "$content_type")
+fi
+
+# Latency text ("142.00us", "2.01ms", "1.20s", "51µs") to milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /(us|µs)$/) { sub(/(us|µs)$/, "", v); printf "%.4f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.4f", v }
+        else if (v ~ /s$/)  { sub(/s$/, "", v);  printf "%.4f", v * 1000 }
+        else { printf "nan" } }'
+}
+
+run_wrk() {
+    local out; out=$(wrk "${wrk_args[@]}" "$url")
+    local rps p50 p99
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+    p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+    echo "$rps $p50 $p99"
+}
+
+run_swerve() {
+    local out; out=$("$swerve" load "$url" "${swerve_args[@]}")
+    local rps p50 p99
+    rps=$(awk '/^requests/ { gsub(/[()]/, "", $3); print $3 }' <<<"$out")
+    # The latency values line follows the header line "latency  min p50 p90 p99 p99.9 max mean".
+    read -r _ p50 _ p99 _ < <(awk '/^latency/ { getline; print $1, $2, $3, $4, $5 }' <<<"$out")
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "# swerve load vs wrk: $url"
+echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -sr), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "# connections $connections, threads $threads, duration $duration, rounds $rounds${body:+, body ${#body} bytes}"
+printf "%-6s %-7s %12s %10s %10s\n" round tool "req/s" "p50 ms" "p99 ms"
+: >"$work/wrk" ; : >"$work/swerve"
+for ((round = 1; round <= rounds; round++)); do
+    order=(wrk swerve); ((round % 2 == 0)) && order=(swerve wrk)
+    for tool in "${order[@]}"; do
+        result=$("run_$tool")
+        echo "$result" >>"$work/$tool"
+        read -r rps p50 p99 <<<"$result"
+        printf "%-6s %-7s %12.1f %10.3f %10.3f\n" "$round" "$tool" "$rps" "$p50" "$p99"
+        sleep 1
+    done
+done
+for tool in wrk swerve; do
+    for column in 1 2 3; do
+        awk -v c=$column '{ print $c }' "$work/$tool" | median >"$work/$tool.$column"
+    done
+    printf "%-6s %-7s %12.1f %10.3f %10.3f\n" median "$tool" "$(cat "$work/$tool.1")" "$(cat "$work/$tool.2")" "$(cat "$work/$tool.3")"
+done
+ratio() { awk -v a="$(cat "$work/swerve.$1")" -v b="$(cat "$work/wrk.$1")" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+echo "ratio swerve/wrk: req/s $(ratio 1), p50 $(ratio 2), p99 $(ratio 3)"
