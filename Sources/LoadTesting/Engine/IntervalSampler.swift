@@ -17,20 +17,33 @@ final class IntervalSampler {
     }
 
     /// Takes what every worker recorded since the previous sample.
-    func sample() async throws -> TimeSeriesPoint {
+    ///
+    /// The last sample of a run is usually a fraction of a second; under half a second it is folded
+    /// into the previous point, so a few stragglers do not show up as a spike in requests per second.
+    func sample(final: Bool = false) async throws -> TimeSeriesPoint {
         var merged = IntervalStatistics()
         for worker in self.workers { merged.merge(try await worker.takeInterval()) }
         let now = NIODeadline.now()
-        let point = TimeSeriesPoint(
-            elapsedSeconds: Double((now - self.start).nanoseconds) / 1e9,
-            intervalSeconds: Double((now - max(self.lastSample, self.start)).nanoseconds) / 1e9,
-            statistics: merged
-        )
+        var interval = Double((now - max(self.lastSample, self.start)).nanoseconds) / 1e9
         self.lastSample = now
         self.totals.merge(merged)
-        if point.requests > 0 || point.intervalSeconds >= 0.5 { self.points.append(point) }
+        if final, interval < 0.5, let previous = self.previous, !self.points.isEmpty {
+            interval += self.points.removeLast().intervalSeconds
+            merged.merge(previous)
+            merged.users = previous.users
+        }
+        let point = TimeSeriesPoint(
+            elapsedSeconds: Double((now - self.start).nanoseconds) / 1e9, intervalSeconds: interval, statistics: merged
+        )
+        if point.requests > 0 || interval >= 0.5 {
+            self.points.append(point)
+            self.previous = merged
+        }
         return point
     }
+
+    /// The statistics behind the last point, kept to fold a short final interval into it.
+    private var previous: IntervalStatistics?
 }
 
 /// What the progress line shows once a second.

@@ -71,7 +71,7 @@ public struct LoadRunner: Sendable {
         try await allFinished.get()
         ticker.cancel()
         continuation.finish()
-        _ = try await sampler.sample()
+        _ = try await sampler.sample(final: true)
         return LoadReport(
             target: self.configuration.request.target, method: self.configuration.request.method,
             workload: self.configuration.workload, duration: self.configuration.duration,
