@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares `swerve load` with wrk on the same server: same connections, threads and duration,
 # closed loop with no pacing (wrk's model), interleaved for a number of rounds (the tool that goes
-# first alternates). Prints each run, the medians and the swerve/wrk ratios of req/s, p50 and p99.
+# first alternates). Prints each run, the medians and the swerve/wrk ratios of req/s, p50 and p99,
+# and each tool's own CPU time per request (user + system), which shows which one is working harder.
 #
 # usage: scripts/bench_load_accuracy.sh URL [--connections N] [--threads N] [--duration 10s]
 #            [--rounds 3] [--body TEXT --content-type TYPE] [--swerve PATH]
@@ -62,22 +63,33 @@ to_ms() {
         else { printf "nan" } }'
 }
 
+# Runs a command, leaving its stdout in $out and its CPU seconds (user + system) in $cpu.
+timed() {
+    local TIMEFORMAT='%U %S' times
+    times=$({ time "$@" >"$work/out"; } 2>&1)
+    out=$(cat "$work/out")
+    cpu=$(awk '{ print $1 + $2 }' <<<"$times")
+}
+
+# Both print "req/s p50-ms p99-ms cpu-µs-per-request".
 run_wrk() {
-    local out; out=$(wrk "${wrk_args[@]}" "$url")
+    local out cpu; timed wrk "${wrk_args[@]}" "$url"
     local rps p50 p99
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
     p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-    echo "$rps $p50 $p99"
+    local requests; requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+    echo "$rps $p50 $p99 $(awk -v c="$cpu" -v n="$requests" 'BEGIN { printf "%.2f", c * 1e6 / n }')"
 }
 
 run_swerve() {
-    local out; out=$("$swerve" load "$url" "${swerve_args[@]}")
+    local out cpu; timed "$swerve" load "$url" "${swerve_args[@]}"
     local rps p50 p99
     rps=$(awk '/^requests/ { gsub(/[()]/, "", $3); print $3 }' <<<"$out")
     # The latency values line follows the header line "latency  min p50 p90 p99 p99.9 max mean".
     read -r _ p50 _ p99 _ < <(awk '/^latency/ { getline; print $1, $2, $3, $4, $5 }' <<<"$out")
-    echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+    local requests; requests=$(awk '/^requests/ { print $2 }' <<<"$out")
+    echo "$rps $(to_ms "$p50") $(to_ms "$p99") $(awk -v c="$cpu" -v n="$requests" 'BEGIN { printf "%.2f", c * 1e6 / n }')"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -85,23 +97,24 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "# swerve load vs wrk: $url"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -sr), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# connections $connections, threads $threads, duration $duration, rounds $rounds${body:+, body ${#body} bytes}"
-printf "%-6s %-7s %12s %10s %10s\n" round tool "req/s" "p50 ms" "p99 ms"
+printf "%-6s %-7s %12s %10s %10s %12s\n" round tool "req/s" "p50 ms" "p99 ms" "cpu µs/req"
 : >"$work/wrk" ; : >"$work/swerve"
 for ((round = 1; round <= rounds; round++)); do
     order=(wrk swerve); ((round % 2 == 0)) && order=(swerve wrk)
     for tool in "${order[@]}"; do
         result=$("run_$tool")
         echo "$result" >>"$work/$tool"
-        read -r rps p50 p99 <<<"$result"
-        printf "%-6s %-7s %12.1f %10.3f %10.3f\n" "$round" "$tool" "$rps" "$p50" "$p99"
+        read -r rps p50 p99 cpu <<<"$result"
+        printf "%-6s %-7s %12.1f %10.3f %10.3f %12.2f\n" "$round" "$tool" "$rps" "$p50" "$p99" "$cpu"
         sleep 1
     done
 done
 for tool in wrk swerve; do
-    for column in 1 2 3; do
+    for column in 1 2 3 4; do
         awk -v c=$column '{ print $c }' "$work/$tool" | median >"$work/$tool.$column"
     done
-    printf "%-6s %-7s %12.1f %10.3f %10.3f\n" median "$tool" "$(cat "$work/$tool.1")" "$(cat "$work/$tool.2")" "$(cat "$work/$tool.3")"
+    printf "%-6s %-7s %12.1f %10.3f %10.3f %12.2f\n" median "$tool" \
+        "$(cat "$work/$tool.1")" "$(cat "$work/$tool.2")" "$(cat "$work/$tool.3")" "$(cat "$work/$tool.4")"
 done
 ratio() { awk -v a="$(cat "$work/swerve.$1")" -v b="$(cat "$work/wrk.$1")" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
-echo "ratio swerve/wrk: req/s $(ratio 1), p50 $(ratio 2), p99 $(ratio 3)"
+echo "ratio swerve/wrk: req/s $(ratio 1), p50 $(ratio 2), p99 $(ratio 3), cpu per request $(ratio 4)"

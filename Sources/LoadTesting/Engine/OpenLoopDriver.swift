@@ -59,12 +59,12 @@ final class OpenLoopDriver: LoadDriver, LoadConnectionDelegate {
     }
 
     private func dispatch(due: NIODeadline) {
-        if let connection = self.idle.popLast() {
-            self.send(due: due, on: connection)
-        } else {
-            self.queue.append(due)
-            self.openIfNeeded()
+        // The most recently used connection first; one that broke while idle is closing already.
+        while let connection = self.idle.popLast() {
+            if connection.isUsable { return self.send(due: due, on: connection) }
         }
+        self.queue.append(due)
+        self.openIfNeeded()
     }
 
     private func send(due: NIODeadline, on connection: LoadConnection) {
