@@ -5,16 +5,19 @@
 # and each tool's own CPU time per request (user + system), which shows which one is working harder.
 #
 # usage: scripts/bench_load_accuracy.sh URL [--connections N] [--threads N] [--duration 10s]
-#            [--rounds 3] [--body TEXT --content-type TYPE] [--swerve PATH]
+#            [--rounds 3] [--body TEXT --content-type TYPE] [--swerve PATH] [--cpus LIST]
 #
 # The server must already be running. wrk is installed with apt-get when missing (Debian package
-# "wrk"); swerve is built in release mode when no --swerve binary is given.
+# "wrk"); swerve is built in release mode when no --swerve binary is given. --cpus pins both
+# generators to those CPUs with taskset (pin the server elsewhere) for steadier numbers. Besides
+# the ratio of the medians, the median of the per-round ratios is printed: adjacent runs share the
+# machine's conditions, so it is the steadier figure on a busy machine.
 set -euo pipefail
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [[ $# -ge 1 && $1 != -* ]] || usage
 url=$1; shift
-connections=16 threads=1 duration=10s rounds=3 body="" content_type="" swerve=""
+connections=16 threads=1 duration=10s rounds=3 body="" content_type="" swerve="" cpus=""
 while [[ $# -gt 0 ]]; do
     case $1 in
         --connections) connections=$2; shift 2 ;;
@@ -24,6 +27,7 @@ while [[ $# -gt 0 ]]; do
         --body) body=$2; shift 2 ;;
         --content-type) content_type=$2; shift 2 ;;
         --swerve) swerve=$2; shift 2 ;;
+        --cpus) cpus=$2; shift 2 ;;
         *) usage ;;
     esac
 done
@@ -40,6 +44,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+pin=(); [[ -n $cpus ]] && pin=(taskset -c "$cpus")
 wrk_args=(-t "$threads" -c "$connections" -d "$duration" --latency)
 swerve_args=(--users "$connections" --pacing 0 --threads "$threads" --duration "$duration" --quiet)
 if [[ -n $body ]]; then
@@ -73,7 +78,7 @@ timed() {
 
 # Both print "req/s p50-ms p99-ms cpu-µs-per-request".
 run_wrk() {
-    local out cpu; timed wrk "${wrk_args[@]}" "$url"
+    local out cpu; timed "${pin[@]}" wrk "${wrk_args[@]}" "$url"
     local rps p50 p99
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
@@ -83,7 +88,7 @@ run_wrk() {
 }
 
 run_swerve() {
-    local out cpu; timed "$swerve" load "$url" "${swerve_args[@]}"
+    local out cpu; timed "${pin[@]}" "$swerve" load "$url" "${swerve_args[@]}"
     local rps p50 p99
     rps=$(awk '/^requests/ { gsub(/[()]/, "", $3); print $3 }' <<<"$out")
     # The latency values line follows the header line "latency  min p50 p90 p99 p99.9 max mean".
@@ -96,7 +101,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "# swerve load vs wrk: $url"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -sr), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "# connections $connections, threads $threads, duration $duration, rounds $rounds${body:+, body ${#body} bytes}"
+echo "# connections $connections, threads $threads, duration $duration, rounds $rounds${body:+, body ${#body} bytes}${cpus:+, generators on CPUs $cpus}"
 printf "%-6s %-7s %12s %10s %10s %12s\n" round tool "req/s" "p50 ms" "p99 ms" "cpu µs/req"
 : >"$work/wrk" ; : >"$work/swerve"
 for ((round = 1; round <= rounds; round++)); do
@@ -117,4 +122,6 @@ for tool in wrk swerve; do
         "$(cat "$work/$tool.1")" "$(cat "$work/$tool.2")" "$(cat "$work/$tool.3")" "$(cat "$work/$tool.4")"
 done
 ratio() { awk -v a="$(cat "$work/swerve.$1")" -v b="$(cat "$work/wrk.$1")" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
-echo "ratio swerve/wrk: req/s $(ratio 1), p50 $(ratio 2), p99 $(ratio 3), cpu per request $(ratio 4)"
+echo "ratio of medians, swerve/wrk: req/s $(ratio 1), p50 $(ratio 2), p99 $(ratio 3), cpu per request $(ratio 4)"
+round_ratio() { paste -d' ' "$work/swerve" "$work/wrk" | awk -v c="$1" '{ print $c / $(c + 4) }' | median | awk '{ printf "%.3f", $1 }'; }
+echo "median of per-round ratios:   req/s $(round_ratio 1), p50 $(round_ratio 2), p99 $(round_ratio 3), cpu per request $(round_ratio 4)"

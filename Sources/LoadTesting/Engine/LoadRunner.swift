@@ -40,6 +40,7 @@ public struct LoadRunner: Sendable {
         on group: MultiThreadedEventLoopGroup, address: SocketAddress, progress: (@Sendable (LoadProgress) -> Void)?
     ) async throws -> LoadReport {
         let startedAt = Date()
+        let cpuAtStart = GeneratorCPU.processSeconds()
         let start = NIODeadline.now() + .milliseconds(20)
         let shares = RunPlan.shares(for: self.configuration, requests: try self.configuration.request.prepare(), start: start)
         var started: [WorkerHandle] = []
@@ -72,14 +73,17 @@ public struct LoadRunner: Sendable {
         ticker.cancel()
         continuation.finish()
         _ = try await sampler.sample(final: true)
+        let elapsed = Duration.nanoseconds(sampler.lastSample.uptimeNanoseconds - start.uptimeNanoseconds)
         return LoadReport(
             target: self.configuration.request.target, method: self.configuration.request.method,
             workload: self.configuration.workload, duration: self.configuration.duration,
             maxRequests: self.configuration.maxRequests, timeout: self.configuration.timeout,
-            startedAt: startedAt, elapsed: .nanoseconds(sampler.lastSample.uptimeNanoseconds - start.uptimeNanoseconds),
+            startedAt: startedAt, elapsed: elapsed,
             requests: sampler.totals.requests, failures: sampler.totals.failures,
             failuresByKind: sampler.totals.failuresByKind,
-            latency: LatencySummary(microseconds: sampler.totals.histogram), timeSeries: sampler.points
+            latency: LatencySummary(microseconds: sampler.totals.histogram), timeSeries: sampler.points,
+            threads: self.configuration.threads,
+            generatorCPUPercent: elapsed > .zero ? (GeneratorCPU.processSeconds() - cpuAtStart) / elapsed.seconds * 100 : 0
         )
     }
 }

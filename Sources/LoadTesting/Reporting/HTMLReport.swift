@@ -16,6 +16,7 @@ public enum HTMLReport {
         html += "<p class=\"meta\">\(HTML.escape(report.method)) \(HTML.escape(report.target.description))<br/>"
         html += "\(HTML.escape(report.workload.summary)); duration \(DurationText.format(report.duration)), "
         html += "timeout \(DurationText.format(report.timeout)); started \(ISO8601DateFormatter().string(from: report.startedAt))</p>"
+        for warning in report.warnings { html += "<p class=\"warning\">\(HTML.escape(warning))</p>" }
         html += Self.summaryTable(report)
         html += Self.charts(report)
         if let capacity { html += Self.capacitySection(capacity) }
@@ -81,6 +82,7 @@ public enum HTMLReport {
         body { font-family: system-ui, sans-serif; margin: 24px; color: #212121; }
         h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
         .meta { color: #616161; font-size: 13px; }
+        .warning { color: #b71c1c; font-weight: 600; }
         table { border-collapse: collapse; font-size: 14px; }
         th, td { border: 1px solid #e0e0e0; padding: 4px 10px; text-align: right; }
         th { background: #f5f5f5; }

@@ -32,6 +32,11 @@ public struct JSONReport: Codable, Sendable {
     public var failuresByKind: [String: Int]
     public var latencyMs: LatencySummary
     public var timeSeries: [TimeSeriesPoint]
+    /// Event-loop threads of the generator, and its CPU use (percent of one core, all threads).
+    public var threads: Int
+    public var generatorCPUPercent: Double
+    /// Reasons to distrust the numbers, e.g. a saturated generator; empty when none.
+    public var warnings: [String]
     /// Present only for `--find-capacity`.
     public var capacity: CapacityResult?
 
@@ -59,6 +64,9 @@ public struct JSONReport: Codable, Sendable {
         self.failuresByKind = Dictionary(uniqueKeysWithValues: report.failuresByKind.map { ($0.key.description, $0.value) })
         self.latencyMs = report.latency
         self.timeSeries = report.timeSeries
+        self.threads = report.threads
+        self.generatorCPUPercent = report.generatorCPUPercent
+        self.warnings = report.warnings
         self.capacity = capacity
     }
 

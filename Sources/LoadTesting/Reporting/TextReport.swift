@@ -22,6 +22,8 @@ public enum TextReport {
         lines.append("latency     " + columns.map { pad($0.0, 10) }.joined())
         let values = latency.count > 0 ? columns.map { pad(DurationText.formatMilliseconds($0.1), 10) }.joined() : "no responses"
         lines.append("            " + values)
+        lines.append("generator   cpu \(fixed(report.generatorCPUPercent, 0))% of one core, \(report.threads) thread\(report.threads == 1 ? "" : "s")")
+        for warning in report.warnings { lines.append("warning     " + warning) }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -25,6 +25,15 @@ public struct LoadReport: Sendable {
     /// Latency of every complete response.
     public var latency: LatencySummary
     public var timeSeries: [TimeSeriesPoint]
+    /// Event-loop threads that generated the load.
+    public var threads: Int
+    /// The generator's own CPU over ``elapsed``, percent of one core summed over its threads.
+    public var generatorCPUPercent: Double
+
+    /// Things that make the numbers less trustworthy (e.g. a saturated generator).
+    public var warnings: [String] {
+        [GeneratorCPU.warning(percent: self.generatorCPUPercent, threads: self.threads)].compactMap { $0 }
+    }
 
     /// Requests that succeeded (status below 400).
     public var successes: Int { self.requests - self.failures }
