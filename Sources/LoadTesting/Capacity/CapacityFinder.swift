@@ -21,7 +21,8 @@ public struct CapacityFinder: Sendable {
     }
 
     /// Runs the search; `onStep` hears each step as it finishes. Returns the result and the report
-    /// of the best passing step (or the last step, when none passed).
+    /// of the best passing step (or the last step, when none passed). Cancelling the task ends the
+    /// search after the steps completed so far (the interrupted step is discarded).
     public func run(onStep: (@Sendable (CapacityStep) -> Void)? = nil) async throws -> (CapacityResult, LoadReport) {
         try self.criteria.validate()
         let probeGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -31,10 +32,15 @@ public struct CapacityFinder: Sendable {
         var cpuSource: String?
         var best: LoadReport?
         var last: LoadReport?
+        var interrupted = false
         while let rate = search.nextRate {
-            try Task.checkCancellation()
             let before = await self.cpuProbe?.read(group: probeGroup)
             let report = try await LoadRunner(configuration: self.stepConfiguration(rate: rate)).run()
+            if Task.isCancelled {
+                interrupted = true
+                last = last ?? report
+                break
+            }
             let cpu = ServerCPUProbe.utilization(from: before, to: await self.cpuProbe?.read(group: probeGroup))
             cpuSource = cpuSource ?? cpu?.source
             let step = self.judge(rate: rate, report: report, cpuPercent: cpu?.percent)
@@ -44,7 +50,7 @@ public struct CapacityFinder: Sendable {
             if step.passed { best = report }
             last = report
             // Let the server drain its queues and close sockets before the next step.
-            try await Task.sleep(for: .milliseconds(500))
+            try? await Task.sleep(for: .milliseconds(500))
         }
         let rate = search.bestRate ?? 0
         let result = CapacityResult(
@@ -52,7 +58,7 @@ public struct CapacityFinder: Sendable {
             maxCPUPercent: self.criteria.maxCPUPercent, maxFailureRatio: self.criteria.maxFailureRatio,
             cpuSource: cpuSource, safetyFactor: self.criteria.safetyFactor,
             invocationsPerInstancePerMinute: rate * 60 * self.criteria.safetyFactor,
-            limitedBy: search.limitedBy, steps: steps
+            limitedBy: interrupted ? "interrupted" : search.limitedBy, steps: steps
         )
         guard let report = best ?? last else { throw LoadTestError(option: "--find-capacity", "no step ran") }
         return (result, report)

@@ -29,7 +29,8 @@ public struct CapacityResult: Codable, Sendable, Equatable {
     /// Suggested `SageMakerVariantInvocationsPerInstance` target: invocations per instance per
     /// minute = sustainable rate × 60 × safety factor.
     public var invocationsPerInstancePerMinute: Double
-    /// What stopped the rate from going higher: `"p90"`, `"cpu"`, `"failures"`, `"max rate"`, `"max steps"`.
+    /// What stopped the rate from going higher: `"p90"`, `"cpu"`, `"failures"` (or several joined
+    /// by `+`), `"max rate"`, `"max steps"`, or `"interrupted"` (Ctrl-C).
     public var limitedBy: String
     public var steps: [CapacityStep]
 
@@ -50,7 +51,8 @@ public struct CapacityResult: Codable, Sendable, Equatable {
             lines.append("no rate tried met the criteria; lower --start-rate or relax --p90 / --max-cpu")
             return lines.joined(separator: "\n") + "\n"
         }
-        lines.append("sustainable rate: \(fixed(self.sustainableRate, 1)) req/s per instance (limited by \(self.limitedBy))")
+        let why = self.limitedBy == "interrupted" ? "search interrupted; it may be higher" : "limited by \(self.limitedBy)"
+        lines.append("sustainable rate: \(fixed(self.sustainableRate, 1)) req/s per instance (\(why))")
         lines.append("suggested SageMakerVariantInvocationsPerInstance target: \(Int(self.invocationsPerInstancePerMinute.rounded())) per minute")
         lines.append("  = \(fixed(self.sustainableRate, 1)) req/s × 60 × safety factor \(fixed(self.safetyFactor, 2))")
         return lines.joined(separator: "\n") + "\n"
