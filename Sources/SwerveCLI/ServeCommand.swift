@@ -80,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("model loaded", metadata: ["model": "\(loaded.name)", "directory": "\(configuration.modelDirectory)",
             "workers": "\(configuration.workerCount)", "seconds": "\(loadTime)"])
 
-        let setup = configuration.metricsEnabled ? MetricsSetup(emfEnabled: configuration.emf != nil) : nil
+        let setup = configuration.metricsEnabled ? MetricsSetup(emfEnabled: configuration.emfEnabled) : nil
         let metrics = setup.map { ServerMetrics(factory: $0.factory, model: loaded.name, stageNames: pipeline.stageNames) }
         metrics?.modelLoaded(seconds: Double(loadTime.components.attoseconds) / 1e18 + Double(loadTime.components.seconds))
         let pool = WorkerPool(
@@ -105,8 +105,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let sampler {
             services.append(.init(service: sampler, successTerminationBehavior: .ignore))
         }
-        if let emfFactory = setup?.emf, let emfConfiguration = configuration.emf {
-            services.append(.init(service: EMFReporter(factory: emfFactory, configuration: emfConfiguration), successTerminationBehavior: .ignore))
+        if let emfFactory = setup?.emf {
+            services.append(.init(service: EMFReporter(factory: emfFactory, configuration: configuration.emf), successTerminationBehavior: .ignore))
         }
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await serviceGroup.run()
@@ -142,13 +142,10 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.maxPayloadBytes = maxPayloadMb << 20
         }
         if let metrics { configuration.metricsEnabled = metrics }
-        if emf || emfInterval != nil {
-            var settings = configuration.emf ?? EMFConfiguration()
-            if let emfInterval {
-                guard emfInterval > 0 else { throw ConfigurationError(name: "--emf-interval", problem: "must be positive") }
-                settings.interval = .nanoseconds(Int64(emfInterval * 1e9))
-            }
-            configuration.emf = settings
+        if emf { configuration.emfEnabled = true }
+        if let emfInterval {
+            guard emfInterval > 0 else { throw ConfigurationError(name: "--emf-interval", problem: "must be positive") }
+            configuration.emf.interval = .nanoseconds(Int64(emfInterval * 1e9))
         }
         if let logLevel {
             guard let level = LogLevelName.parse(logLevel) else { throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"") }

@@ -40,9 +40,11 @@ public struct ServerConfiguration: Sendable {
     public var eventLoopThreads = AvailableCores.count
     /// `SWERVE_METRICS` (`on`/`off`), default on: Prometheus `/metrics` and per-container accounting.
     public var metricsEnabled = true
-    /// `SWERVE_EMF` (`on` enables): CloudWatch EMF documents on stdout, with `SWERVE_EMF_INTERVAL`
-    /// seconds (60), `SWERVE_EMF_NAMESPACE`, `SWERVE_ENDPOINT_NAME`, `SWERVE_VARIANT_NAME`.
-    public var emf: EMFConfiguration? = nil
+    /// `SWERVE_EMF` (`on` enables): CloudWatch EMF documents on stdout.
+    public var emfEnabled = false
+    /// EMF settings: `SWERVE_EMF_INTERVAL` seconds (60), `SWERVE_EMF_NAMESPACE` (Swerve),
+    /// `SWERVE_ENDPOINT_NAME` (local), `SWERVE_VARIANT_NAME` (AllTraffic).
+    public var emf = EMFConfiguration()
 
     public init() {}
 
@@ -64,14 +66,11 @@ public struct ServerConfiguration: Sendable {
         idleTimeout = try reader.seconds("SWERVE_IDLE_TIMEOUT") ?? idleTimeout
         logLevel = try reader.logLevel("SAGEMAKER_CONTAINER_LOG_LEVEL") ?? logLevel
         metricsEnabled = try reader.switch("SWERVE_METRICS") ?? metricsEnabled
-        if try reader.switch("SWERVE_EMF") == true {
-            var emf = EMFConfiguration()
-            if let seconds = try reader.seconds("SWERVE_EMF_INTERVAL") { emf.interval = .nanoseconds(seconds.nanoseconds) }
-            emf.namespace = reader.string("SWERVE_EMF_NAMESPACE") ?? emf.namespace
-            emf.endpointName = reader.string("SWERVE_ENDPOINT_NAME") ?? emf.endpointName
-            emf.variantName = reader.string("SWERVE_VARIANT_NAME") ?? emf.variantName
-            self.emf = emf
-        }
+        emfEnabled = try reader.switch("SWERVE_EMF") ?? emfEnabled
+        if let seconds = try reader.seconds("SWERVE_EMF_INTERVAL") { emf.interval = .nanoseconds(seconds.nanoseconds) }
+        emf.namespace = reader.string("SWERVE_EMF_NAMESPACE") ?? emf.namespace
+        emf.endpointName = reader.string("SWERVE_ENDPOINT_NAME") ?? emf.endpointName
+        emf.variantName = reader.string("SWERVE_VARIANT_NAME") ?? emf.variantName
     }
 }
 

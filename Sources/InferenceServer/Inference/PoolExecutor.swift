@@ -37,6 +37,7 @@ final class ChunkBatch: @unchecked Sendable {
     private let count: Int
     private var next = 0
     private var completed = 0
+    private var helpersRunning = 0
     private var helperNanoseconds: UInt64 = 0
 
     init(count: Int, body: @escaping @Sendable (Int) -> Void) {
@@ -58,6 +59,7 @@ final class ChunkBatch: @unchecked Sendable {
     /// A lent worker's share: chunks, timed on its own CPU clock and kept out of the worker's
     /// own accounting (the caller charges it to its stage).
     func help(on worker: WorkerContext) {
+        lock.withLock { helpersRunning += 1 }
         let used: UInt64
         if let accounting = worker.accounting {
             used = accounting.runAttributedElsewhere { runChunks() }
@@ -66,14 +68,18 @@ final class ChunkBatch: @unchecked Sendable {
             runChunks()
             used = CPUClock.threadNanoseconds() &- start
         }
-        lock.withLock { helperNanoseconds &+= used }
+        lock.withLock {
+            helperNanoseconds &+= used
+            helpersRunning -= 1
+            if helpersRunning == 0 { lock.broadcast() }
+        }
     }
 
-    /// Waits until every chunk has run, drops the body so nothing outlives the caller's closure,
-    /// and returns the helpers' CPU time.
+    /// Waits until every chunk has run and every helper that took part has reported its CPU
+    /// time, drops the body so nothing outlives the caller's closure, and returns that time.
     func finish() -> UInt64 {
         lock.lock()
-        while completed < count { lock.wait() }
+        while completed < count || helpersRunning > 0 { lock.wait() }
         body = nil
         let used = helperNanoseconds
         lock.unlock()
