@@ -89,11 +89,13 @@ struct MetricsEndToEndTests {
     }
 }
 
-/// The official Python client's parser (`prometheus_client`), when installed (CI installs it).
+/// The official Python client's parser (`prometheus_client`): the Python named by
+/// `SWERVE_TEST_PYTHON` (CI sets it, and then the check is required), else a system Python that
+/// happens to have it.
 enum PrometheusParser {
     static let python: String? = {
-        let candidates = [ProcessInfo.processInfo.environment["SWERVE_TEST_PYTHON"], "/usr/bin/python3", "/usr/local/bin/python3"].compactMap { $0 }
-        return candidates.first { run($0, ["-c", "import prometheus_client"], input: "") == 0 }
+        if let required = ProcessInfo.processInfo.environment["SWERVE_TEST_PYTHON"] { return required }
+        return ["/usr/bin/python3", "/usr/local/bin/python3"].first { run($0, ["-c", "import prometheus_client"], input: "") == 0 }
     }()
 
     static func validate(_ text: String, python: String) throws -> Bool {
