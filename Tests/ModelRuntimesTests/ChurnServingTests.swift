@@ -125,8 +125,9 @@ import Testing
         _ = try TestSupport.invoke(handler, body, contentType: .csv, accept: .csv, context: context)
         #expect(handler.stageNames == ["transform", "xgboost", "logistic_regression", "random_forest", "label"])
         #expect(spy.endedStages == [0, 1, 2, 3, 4])
-        // The transform and the three members ran in chunks; the label stage is one cheap pass.
-        #expect(spy.helperCPU == [0: 1_000, 1: 1_000, 2: 1_000, 3: 1_000])
+        // The CSV decoding (input_fn, stage -1), the transform and the three members ran in
+        // chunks; the label stage is one cheap pass.
+        #expect(spy.helperCPU == [InvocationContext.inputStage: 1_000, 0: 1_000, 1: 1_000, 2: 1_000, 3: 1_000])
     }
 
     @Test func aJSONNumberAreaCodeAndSpacedTextMatchTheirCategories() throws {

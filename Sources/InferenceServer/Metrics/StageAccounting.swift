@@ -46,8 +46,8 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     }
 
     public func addCPUTime(_ stage: Int, nanoseconds: UInt64) {
-        let index = container(stage)
-        guard index > 0, index < outputContainer else { return }
+        let index = container(stage)  // InvocationContext.inputStage (-1) is input_fn
+        guard index >= 0, index < outputContainer else { return }
         metrics.containerCPU[index].increment(by: Double(nanoseconds) / 1e9)
     }
 

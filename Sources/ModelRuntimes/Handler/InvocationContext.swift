@@ -31,6 +31,10 @@ public struct InvocationContext: Sendable {
         return try body()
     }
 
+    /// The stage number that stands for decoding (`input_fn`): work an input codec spreads over
+    /// the executor is charged there.
+    public static let inputStage = -1
+
     /// Runs `count` independent chunks of stage `stage` through the executor, and charges the CPU
     /// time other threads spent on them to that stage.
     public func forEachChunk(_ count: Int, stage: Int, _ body: @Sendable (Int) -> Void) {

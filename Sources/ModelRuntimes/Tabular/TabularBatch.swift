@@ -76,6 +76,13 @@ public struct TextColumn: Sendable {
         ends.append(bytes.count)
     }
 
+    /// Appends every value of `other`, in order.
+    public mutating func append(contentsOf other: TextColumn) {
+        let offset = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        ends.append(contentsOf: other.ends.lazy.map { $0 + offset })
+    }
+
     /// Reserves room for `values` values of about `bytesPerValue` bytes.
     public mutating func reserveCapacity(values: Int, bytesPerValue: Int) {
         ends.reserveCapacity(values)

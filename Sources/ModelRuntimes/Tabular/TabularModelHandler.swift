@@ -17,7 +17,7 @@ extension TabularModelHandler {
     public var outputContentTypes: [MediaType] { [.json, .csv, .jsonLines] }
 
     public func decodeInput(_ payload: UnsafeRawBufferPointer, contentType: MediaType, context: InvocationContext) throws -> TabularBatch {
-        try TabularDecoding.decode(payload, contentType: contentType, schema: inputSchema)
+        try TabularDecoding.decode(payload, contentType: contentType, schema: inputSchema, context: context)
     }
 
     public func predict(_ input: TabularBatch, context: InvocationContext) throws -> TabularPrediction {

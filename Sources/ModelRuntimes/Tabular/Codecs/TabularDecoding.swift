@@ -3,10 +3,13 @@
 /// The shared `input_fn` of every tabular model: JSON (an object, a list of records, or
 /// `{"instances": [...]}`), CSV (one record per line, no header) and JSON Lines.
 public enum TabularDecoding {
-    /// Decodes `payload` as `contentType` into a batch following `schema`.
-    public static func decode(_ payload: UnsafeRawBufferPointer, contentType: MediaType, schema: TabularSchema) throws -> TabularBatch {
+    /// Decodes `payload` as `contentType` into a batch following `schema`; with a `context`,
+    /// a large CSV body is decoded in parallel through its executor.
+    public static func decode(
+        _ payload: UnsafeRawBufferPointer, contentType: MediaType, schema: TabularSchema, context: InvocationContext? = nil
+    ) throws -> TabularBatch {
         switch contentType.canonical {
-        case .csv: return try CSVRecordDecoder(schema: schema).decode(payload)
+        case .csv: return try CSVRecordDecoder(schema: schema).decode(payload, context: context)
         case .json: return try JSONRecordDecoder(schema: schema).decodeDocument(payload)
         case .jsonLines: return try JSONRecordDecoder(schema: schema).decodeLines(payload)
         default: throw ServingError.unsupportedMediaType(contentType.essence, supported: [.json, .csv, .jsonLines])

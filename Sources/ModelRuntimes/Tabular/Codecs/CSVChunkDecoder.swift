@@ -1,0 +1,89 @@
+/// Decodes one line-aligned piece of a CSV body into flat column storage.
+///
+/// Numeric values are written by index into one buffer of `rows x numeric columns` (no append,
+/// no copy-on-write checks per field); rows are numbered from `firstRow` in messages.
+struct CSVChunkDecoder {
+    let layout: CSVLayout
+    let bytes: UnsafeBufferPointer<UInt8>
+    let firstRow: Int
+
+    func decode() throws -> CSVChunk {
+        var lines = 0
+        for byte in bytes where byte == 0x0A { lines += 1 }
+        let capacity = lines + 1
+        let numberCount = layout.numberCount
+        var flat = [Double](repeating: .nan, count: max(1, numberCount * capacity))
+        var texts = Array(repeating: TextColumn(), count: layout.textCount)
+        for index in texts.indices { texts[index].reserveCapacity(values: capacity, bytesPerValue: 8) }
+        var rows = 0
+        try flat.withUnsafeMutableBufferPointer { numbers in
+            try texts.withUnsafeMutableBufferPointer { texts in
+                rows = try fill(numbers: numbers.baseAddress!, capacity: capacity, texts: texts)
+            }
+        }
+        let columns: [[Double]] = (0..<numberCount).map { index in
+            Array(flat[(index * capacity)..<(index * capacity + rows)])
+        }
+        return CSVChunk(rowCount: rows, numbers: columns, texts: texts)
+    }
+
+    private func fill(numbers: UnsafeMutablePointer<Double>, capacity: Int, texts: UnsafeMutableBufferPointer<TextColumn>) throws -> Int {
+        let columnCount = layout.slots.count
+        var reader = CSVFieldReader(bytes: bytes)
+        var scratch: [UInt8] = []
+        var row = 0
+        while !reader.isAtEnd {
+            let number = firstRow + row
+            var column = 0
+            while true {
+                let field = try reader.nextField(row: number, column: column + 1, scratch: &scratch)
+                if column < columnCount {
+                    if let range = field.range {
+                        try store(UnsafeBufferPointer(rebasing: bytes[range]), row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
+                    } else {
+                        try scratch.withUnsafeBufferPointer {
+                            try store($0, row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
+                        }
+                    }
+                }
+                column += 1
+                if !field.endsWithComma { break }
+            }
+            guard column == columnCount else {
+                throw ServingError.invalidInput(row: number, "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(column)")
+            }
+            row += 1
+        }
+        return row
+    }
+
+    @inline(__always)
+    private func store(
+        _ field: UnsafeBufferPointer<UInt8>, row: Int, column: Int, numbers: UnsafeMutablePointer<Double>, capacity: Int,
+        texts: UnsafeMutableBufferPointer<TextColumn>
+    ) throws {
+        if field.isEmpty, layout.required[column] {
+            throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "missing value")
+        }
+        switch layout.slots[column] {
+        case .number(let slot):
+            guard !field.isEmpty else { return }  // already NaN
+            guard let value = DecimalParser.parse(field) else {
+                throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "\(quoted(field)) is not a number")
+            }
+            guard value.isFinite else {
+                throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "\(quoted(field)) is not a finite number")
+            }
+            numbers[slot * capacity + row] = value
+        case .text(let slot):
+            guard isValidUTF8(field) else {
+                throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "invalid UTF-8")
+            }
+            texts[slot].append(field)
+        case .ignored:
+            break
+        }
+    }
+
+    private func name(_ column: Int) -> String { layout.names[column] }
+}
