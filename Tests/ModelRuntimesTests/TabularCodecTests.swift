@@ -67,3 +67,34 @@ struct TabularCodecTests {
         #expect(MediaType(parsing: "text/") == nil)
     }
 }
+
+@Suite("CSV decoding in parallel chunks")
+struct ParallelCSVTests {
+    let handler = EchoHandler()
+
+    private func body(rows: Int, badRow: Int? = nil) -> String {
+        (1...rows).map { row in row == badRow ? "XX,oops,\(row)" : "S\(row % 50),\(Double(row) * 0.25),p\(row)" }.joined(separator: "\n") + "\n"
+    }
+
+    @Test("a large body decodes the same in chunks as in one piece")
+    func sameAsSerial() throws {
+        let text = body(rows: 20_000)
+        #expect(text.utf8.count > 128 * 1024)
+        let serial = try TestSupport.invoke(handler, text, contentType: .csv, accept: .csv)
+        let context = InvocationContext(executor: ConcurrentTestExecutor())
+        let parallel = try TestSupport.invoke(handler, text, contentType: .csv, accept: .csv, context: context)
+        #expect(parallel == serial)
+        #expect(parallel.split(separator: "\n").count == 20_000)
+        #expect(parallel.hasPrefix("S1,0.25\nS2,0.5\n"))
+    }
+
+    @Test("an error deep in a chunked body names its row in the whole body")
+    func errorRow() throws {
+        let context = InvocationContext(executor: ConcurrentTestExecutor())
+        let bytes = Array(body(rows: 20_000, badRow: 15_321).utf8)
+        let error = #expect(throws: ServingError.self) {
+            try bytes.withUnsafeBytes { try handler.decodeInput($0, contentType: .csv, context: context) }
+        }
+        #expect(error?.message == #"row 15321, column 2, field "calls": "oops" is not a number"#)
+    }
+}
