@@ -35,78 +35,65 @@ public enum DecimalParser {
     /// Parses all of `bytes` as one number; nil if it is not one in `grammar`.
     public static func parse(_ bytes: UnsafeRawBufferPointer, grammar: Grammar = .lenient) -> Double? {
         let count = bytes.count
+        guard count > 0, let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var index = 0
         var negative = false
-        guard count > 0 else { return nil }
-        if bytes[0] == UInt8(ascii: "-") {
+        if base[0] == UInt8(ascii: "-") {
             negative = true
             index = 1
-        } else if bytes[0] == UInt8(ascii: "+"), grammar == .lenient {
+        } else if base[0] == UInt8(ascii: "+"), grammar == .lenient {
             index = 1
         }
+        // Digits accumulate with wrapping arithmetic; the value is used only when there are at
+        // most 19 of them, which a UInt64 holds exactly.
         var mantissa: UInt64 = 0
-        var significantDigits = 0
-        var droppedDigits = 0  // integer digits beyond 19, each a factor of ten
-        var integerDigits = 0
         let integerStart = index
         while index < count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
+            let digit = base[index] &- UInt8(ascii: "0")
             if digit > 9 { break }
-            if significantDigits < 19 {
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                if mantissa != 0 { significantDigits += 1 }
-            } else {
-                droppedDigits += 1
-            }
-            index += 1
-            integerDigits += 1
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            index &+= 1
         }
-        if grammar == .json, integerDigits == 0 || (integerDigits > 1 && bytes[integerStart] == UInt8(ascii: "0")) {
+        let integerDigits = index - integerStart
+        if grammar == .json, integerDigits == 0 || (integerDigits > 1 && base[integerStart] == UInt8(ascii: "0")) {
             return nil
         }
         var fractionDigits = 0
-        var exponent = droppedDigits
-        var truncated = droppedDigits > 0
-        if index < count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
+        if index < count, base[index] == UInt8(ascii: ".") {
+            index &+= 1
+            let fractionStart = index
             while index < count {
-                let digit = bytes[index] &- UInt8(ascii: "0")
+                let digit = base[index] &- UInt8(ascii: "0")
                 if digit > 9 { break }
-                if significantDigits < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(digit)
-                    if mantissa != 0 { significantDigits += 1 }
-                    exponent -= 1
-                } else if digit != 0 {
-                    truncated = true
-                }
-                index += 1
-                fractionDigits += 1
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                index &+= 1
             }
+            fractionDigits = index - fractionStart
             if fractionDigits == 0, grammar == .json { return nil }
         }
         if integerDigits == 0 && fractionDigits == 0 { return nil }
-        if index < count, bytes[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
+        var exponent = -fractionDigits
+        if index < count, base[index] | 0x20 == UInt8(ascii: "e") {
+            index &+= 1
             var exponentNegative = false
-            if index < count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-                exponentNegative = bytes[index] == UInt8(ascii: "-")
-                index += 1
+            if index < count, base[index] == UInt8(ascii: "-") || base[index] == UInt8(ascii: "+") {
+                exponentNegative = base[index] == UInt8(ascii: "-")
+                index &+= 1
             }
             var written = 0
-            var digits = 0
+            let exponentStart = index
             while index < count {
-                let digit = bytes[index] &- UInt8(ascii: "0")
+                let digit = base[index] &- UInt8(ascii: "0")
                 if digit > 9 { break }
-                if written < 100_000 { written = written * 10 + Int(digit) }
-                index += 1
-                digits += 1
+                if written < 100_000 { written = written &* 10 &+ Int(digit) }
+                index &+= 1
             }
-            if digits == 0 { return nil }
+            if index == exponentStart { return nil }
             exponent += exponentNegative ? -written : written
         }
         guard index == count else { return nil }
 
-        if !truncated && mantissa <= (1 << 53) {
+        if integerDigits + fractionDigits <= 19 && mantissa <= (1 << 53) {
             var value = Double(mantissa)
             if exponent == 0 {
             } else if exponent < 0 && exponent >= -22 {
