@@ -8,9 +8,7 @@ struct CSVChunkDecoder {
     let firstRow: Int
 
     func decode() throws -> CSVChunk {
-        var lines = 0
-        for byte in bytes where byte == 0x0A { lines += 1 }
-        let capacity = lines + 1
+        let capacity = ByteScan.count(0x0A, in: bytes) + 1
         let numberCount = layout.numberCount
         var flat = [Double](repeating: .nan, count: max(1, numberCount * capacity))
         var texts = Array(repeating: TextColumn(), count: layout.textCount)
@@ -50,7 +48,7 @@ struct CSVChunkDecoder {
                 if !field.endsWithComma { break }
             }
             guard column == columnCount else {
-                throw ServingError.invalidInput(row: number, "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(column)")
+                throw CSVRowError(row: number, column: nil, field: nil, problem: "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(column)")
             }
             row += 1
         }
@@ -63,21 +61,21 @@ struct CSVChunkDecoder {
         texts: UnsafeMutableBufferPointer<TextColumn>
     ) throws {
         if field.isEmpty, layout.required[column] {
-            throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "missing value")
+            throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "missing value")
         }
         switch layout.slots[column] {
         case .number(let slot):
             guard !field.isEmpty else { return }  // already NaN
             guard let value = DecimalParser.parse(field) else {
-                throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "\(quoted(field)) is not a number")
+                throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "\(quoted(field)) is not a number")
             }
             guard value.isFinite else {
-                throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "\(quoted(field)) is not a finite number")
+                throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "\(quoted(field)) is not a finite number")
             }
             numbers[slot * capacity + row] = value
         case .text(let slot):
             guard isValidUTF8(field) else {
-                throw ServingError.invalidInput(row: firstRow + row, column: column + 1, field: name(column), "invalid UTF-8")
+                throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "invalid UTF-8")
             }
             texts[slot].append(field)
         case .ignored:

@@ -37,7 +37,7 @@ struct CSVFieldReader {
         var index = start
         while true {
             guard index < bytes.count else {
-                throw ServingError.invalidInput(row: row, column: column, "unterminated quoted field")
+                throw CSVRowError(row: row, column: column, field: nil, problem: "unterminated quoted field")
             }
             let byte = bytes[index]
             index += 1
@@ -56,7 +56,7 @@ struct CSVFieldReader {
             switch bytes[index] {
             case UInt8(ascii: ","): endsWithComma = true
             case 0x0A: break
-            default: throw ServingError.invalidInput(row: row, column: column, "unexpected text after a quoted field")
+            default: throw CSVRowError(row: row, column: column, field: nil, problem: "unexpected text after a quoted field")
             }
         }
         position = index + 1

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads `text/csv` bodies: one record per line, fields separated by commas, no header.
 ///
 /// Every line terminator ends a record, so N lines in is N records out, and a single line is a
@@ -25,37 +33,45 @@ struct CSVRecordDecoder {
         let parts = chunks(bytes, parallelism: context?.executor.parallelism ?? 1)
         let decoded: [CSVChunk]
         if parts.count == 1 {
-            decoded = [try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1).decode()]
+            do {
+                decoded = [try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1).decode()]
+            } catch let error as CSVRowError {
+                throw error.servingError
+            }
         } else {
             let results = ChunkResults<CSVChunk>(count: parts.count)
             let whole = BorrowedBytes(bytes: bytes)
             context?.forEachChunk(parts.count, stage: InvocationContext.inputStage) { index in
-                let part = parts[index]
-                let piece = UnsafeBufferPointer(rebasing: whole.bytes[part.range])
-                results.store(index, Result { try CSVChunkDecoder(layout: layout, bytes: piece, firstRow: part.firstRow).decode() })
+                let piece = UnsafeBufferPointer(rebasing: whole.bytes[parts[index]])
+                results.store(index, Result { try CSVChunkDecoder(layout: layout, bytes: piece, firstRow: 1).decode() })
             }
-            decoded = try results.collect()
+            do {
+                decoded = try results.collect { error, rowsBefore in
+                    // A chunk numbers its rows from 1; the rows of the chunks before it come first.
+                    (error as? CSVRowError)?.shifted(by: rowsBefore) ?? error
+                }
+            } catch let error as CSVRowError {
+                throw error.servingError
+            }
         }
         let rowCount = decoded.reduce(0) { $0 + $1.rowCount }
         if rowCount == 0 { throw ServingError.invalidInput("the body holds no records") }
         return layout.batch(merging: decoded, rowCount: rowCount, schema: schema)
     }
 
-    /// Line-aligned pieces of `bytes` and the row number each starts at; one piece when the body
-    /// is small, quoted (a quoted field may span lines) or there is no parallelism.
-    private func chunks(_ bytes: UnsafeBufferPointer<UInt8>, parallelism: Int) -> [(range: Range<Int>, firstRow: Int)] {
-        guard parallelism > 1, bytes.count >= Self.parallelThreshold, !bytes.contains(UInt8(ascii: "\"")) else {
-            return [(0..<bytes.count, 1)]
+    /// Line-aligned pieces of `bytes`; one piece when the body is small, quoted (a quoted field
+    /// may span lines) or there is no parallelism.
+    private func chunks(_ bytes: UnsafeBufferPointer<UInt8>, parallelism: Int) -> [Range<Int>] {
+        guard parallelism > 1, bytes.count >= Self.parallelThreshold, ByteScan.find(UInt8(ascii: "\""), in: bytes, from: 0) == nil else {
+            return [0..<bytes.count]
         }
         let wanted = parallelism * 2
-        var pieces: [(Range<Int>, Int)] = []
-        var start = 0, row = 1
-        for piece in 1...wanted {
-            var end = piece == wanted ? bytes.count : bytes.count * piece / wanted
-            while end < bytes.count, end > start, bytes[end - 1] != 0x0A { end += 1 }
-            guard end > start else { continue }
-            pieces.append((start..<end, row))
-            for byte in bytes[start..<end] where byte == 0x0A { row += 1 }
+        var pieces: [Range<Int>] = []
+        var start = 0
+        for piece in 1...wanted where start < bytes.count {
+            let target = piece == wanted ? bytes.count : max(start, bytes.count * piece / wanted)
+            let end = target >= bytes.count ? bytes.count : (ByteScan.find(0x0A, in: bytes, from: target).map { $0 + 1 } ?? bytes.count)
+            pieces.append(start..<end)
             start = end
         }
         return pieces
@@ -124,6 +140,45 @@ struct CSVChunk: Sendable {
     var texts: [TextColumn]
 }
 
+/// A bad value found while decoding a chunk, numbered within the chunk until the chunks before
+/// it are known.
+struct CSVRowError: Error {
+    var row: Int
+    var column: Int?
+    var field: String?
+    var problem: String
+
+    func shifted(by rows: Int) -> CSVRowError {
+        var copy = self
+        copy.row += rows
+        return copy
+    }
+
+    var servingError: ServingError { .invalidInput(row: row, column: column, field: field, problem) }
+}
+
+/// Byte searches that use the C library's vectorised `memchr`.
+enum ByteScan {
+    /// The offset of the first `byte` at or after `start`, if any.
+    @inline(__always)
+    static func find(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// How many times `byte` occurs.
+    static func count(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var total = 0
+        var offset = 0
+        while let found = find(byte, in: bytes, from: offset) {
+            total += 1
+            offset = found + 1
+        }
+        return total
+    }
+}
+
 /// The request body, lent to the executor's threads for the duration of `forEachChunk`, which
 /// returns before the body goes away; they only read it.
 struct BorrowedBytes: @unchecked Sendable {
@@ -141,8 +196,20 @@ final class ChunkResults<Value>: @unchecked Sendable {
         results.withUnsafeMutableBufferPointer { $0[index] = result }
     }
 
-    /// The values in order, or the error of the earliest failed chunk (the first bad row).
-    func collect() throws -> [Value] {
-        try results.map { try $0!.get() }
+    /// The values in order, or the error of the earliest failed chunk (the first bad row),
+    /// passed through `adjust` with the number of rows the chunks before it decoded.
+    func collect(adjust: (any Error, Int) -> any Error) throws -> [Value] where Value == CSVChunk {
+        var values: [Value] = []
+        var rowsBefore = 0
+        for result in results {
+            switch result! {
+            case .success(let chunk):
+                values.append(chunk)
+                rowsBefore += chunk.rowCount
+            case .failure(let error):
+                throw adjust(error, rowsBefore)
+            }
+        }
+        return values
     }
 }
