@@ -32,6 +32,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private(set) var state = State.idle
 
     private var head: HTTPRequestHead?
+    private var headers = RequestHeaders(HTTPHeaders())
     private var version = HTTPVersion.http1_1
     private var body: ByteBuffer?
     private var receivedAt = NIODeadline.uptimeNanoseconds(0)
@@ -104,7 +105,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .end:
             guard state == .receiving, let head else { return }
             state = .responding
-            let request = Request(head: head, body: body ?? ByteBuffer(), receivedAt: receivedAt)
+            let request = Request(head: head, headers: headers, body: body ?? ByteBuffer(), receivedAt: receivedAt)
             self.head = nil
             self.body = nil
             dispatch(request, context: context)
@@ -117,16 +118,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         keepAlive = head.isKeepAlive
         version = head.version
         self.head = head
+        headers = RequestHeaders(head.headers)
         body = nil
         state = .receiving
         if head.uri.utf8.count > limits.maxURILength {
             return fail(ServingError(status: 414, code: "uri_too_long", message: "the request target is longer than \(limits.maxURILength) bytes"), context: context)
         }
-        let declaredLength = head.headers.first(name: "content-length").flatMap { Int($0) }
-        if let declaredLength, declaredLength > limits.maxPayloadBytes {
+        if let declaredLength = headers.contentLength, declaredLength > limits.maxPayloadBytes {
             return fail(.payloadTooLarge(limit: limits.maxPayloadBytes), context: context)
         }
-        if let expect = head.headers.first(name: "expect") {
+        if let expect = headers.expect {
             guard expect.lowercased() == "100-continue" else {
                 return fail(ServingError(status: 417, code: "expectation_failed", message: "unsupported Expect: \(expect)"), context: context)
             }
@@ -143,7 +144,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             body = chunk
         } else {
             if body!.writableBytes < chunk.readableBytes {
-                let declared = head?.headers.first(name: "content-length").flatMap { Int($0) } ?? 0
+                let declared = headers.contentLength ?? 0
                 var grown = context.channel.allocator.buffer(capacity: max(declared, total * 2))
                 grown.writeImmutableBuffer(body!)
                 body = grown

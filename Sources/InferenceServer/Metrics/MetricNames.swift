@@ -26,11 +26,11 @@ public enum MetricNames {
     /// encode steps.
     public static let inputContainer = "input_fn", outputContainer = "output_fn"
 
-    /// Histogram buckets for latencies: 10 µs to 60 s.
+    /// Histogram buckets for latencies: 10 µs to 60 s, about three per decade. (swift-prometheus
+    /// increments every bucket at or above a value, so each bucket costs on every observation.)
     public static let latencyBuckets: [Duration] = [
-        .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250),
-        .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10),
-        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-        .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        .microseconds(10), .microseconds(30), .microseconds(100), .microseconds(300), .milliseconds(1),
+        .milliseconds(3), .milliseconds(10), .milliseconds(30), .milliseconds(100), .milliseconds(300),
+        .seconds(1), .seconds(3), .seconds(10), .seconds(60),
     ]
 }

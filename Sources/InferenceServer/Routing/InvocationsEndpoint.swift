@@ -22,15 +22,14 @@ public struct InvocationsEndpoint: Sendable {
         let contentType: MediaType
         let accept: MediaType
         do {
-            let headers = request.head.headers
-            contentType = try pipeline.negotiator.contentType(for: headers.first(name: "content-type"))
-            accept = try pipeline.negotiator.accept(for: headers.first(name: "accept"), requestType: contentType)
+            contentType = try pipeline.negotiator.contentType(for: request.headers.contentType)
+            accept = try pipeline.negotiator.accept(for: request.headers.accept, requestType: contentType)
         } catch let error as ServingError {
             return .respond(.error(error))
         } catch {
             return .respond(.error(.internalError("\(error)")))
         }
-        let attributes = request.head.headers.first(name: "x-amzn-sagemaker-custom-attributes")
+        let attributes = request.headers.customAttributes
         let ticket = InvocationTicket()
         let pipeline = self.pipeline, executor = self.executor, metrics = self.metrics, body = request.body
         let enqueuedAt = metrics == nil ? 0 : CPUClock.monotonicNanoseconds()

@@ -7,9 +7,16 @@ public struct Request: Sendable {
     public var body: ByteBuffer
     /// When the head arrived, for latency and deadline accounting.
     public var receivedAt: NIODeadline
+    /// The headers the server acts on, read once.
+    var headers: RequestHeaders
 
     public init(head: HTTPRequestHead, body: ByteBuffer, receivedAt: NIODeadline) {
+        self.init(head: head, headers: RequestHeaders(head.headers), body: body, receivedAt: receivedAt)
+    }
+
+    init(head: HTTPRequestHead, headers: RequestHeaders, body: ByteBuffer, receivedAt: NIODeadline) {
         self.head = head
+        self.headers = headers
         self.body = body
         self.receivedAt = receivedAt
     }
@@ -17,7 +24,7 @@ public struct Request: Sendable {
     /// The path without the query string.
     public var path: Substring {
         let uri = head.uri
-        if let question = uri.firstIndex(of: "?") { return uri[..<question] }
+        if let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) { return uri[..<question] }
         return uri[...]
     }
 }

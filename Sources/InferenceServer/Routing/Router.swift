@@ -37,14 +37,15 @@ public final class Router: Sendable {
             #"{"MaxConcurrentTransforms":\#(configuration.workerCount),"BatchStrategy":"MULTI_RECORD","MaxPayloadInMB":\#(megabytes)}"#)
     }
 
-    /// The route a path names.
+    /// The route a path names (compared as bytes: this runs for every request).
     static func kind(of path: Substring) -> ServerMetrics.Route {
-        switch path {
-        case "/invocations": .invocations
-        case "/ping": .ping
-        case "/execution-parameters": .executionParameters
-        case "/metrics": .metrics
-        default: isRuntimeInvocationPath(path) ? .invocations : .other
+        let utf8 = path.utf8
+        switch utf8.count {
+        case 12 where utf8.elementsEqual("/invocations".utf8): return .invocations
+        case 5 where utf8.elementsEqual("/ping".utf8): return .ping
+        case 21 where utf8.elementsEqual("/execution-parameters".utf8): return .executionParameters
+        case 8 where utf8.elementsEqual("/metrics".utf8): return .metrics
+        default: return isRuntimeInvocationPath(path) ? .invocations : .other
         }
     }
 

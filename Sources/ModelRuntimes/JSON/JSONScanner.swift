@@ -67,6 +67,28 @@ public struct JSONScanner {
         return JSONSyntaxError(offset: offset, message: "\(message), found \(found)")
     }
 
+    /// Reads an object key without making a String: the byte range of its text when it has no
+    /// escapes and is valid UTF-8, or nil (and the scanner unmoved) when it needs `readString`.
+    public mutating func readRawKey() throws -> Range<Int>? {
+        skipWhitespace()
+        guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected a string") }
+        var index = offset + 1
+        var ascii = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let range = (offset + 1)..<index
+                if !ascii, String(validating: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) == nil { return nil }
+                offset = index + 1
+                return range
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+            if byte >= 0x80 { ascii = false }
+            index += 1
+        }
+        return nil
+    }
+
     /// Reads a string token (the opening quote must be next).
     public mutating func readString() throws -> String {
         skipWhitespace()

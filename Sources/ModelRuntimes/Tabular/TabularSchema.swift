@@ -31,6 +31,12 @@ public struct TabularSchema: Sendable {
 
     public let columns: [Column]
     private let positionByName: [String: Int]
+    private let utf8Names: [[UInt8]]
+    /// Where each column's values are stored by the codecs: its index among the number columns
+    /// or among the text columns (-1 for ignored columns).
+    let storageSlots: [Int]
+    let numberColumnCount: Int
+    let textColumnCount: Int
 
     public init(columns: [Column]) {
         self.columns = columns
@@ -39,10 +45,40 @@ public struct TabularSchema: Sendable {
             positions[column.name] = index
         }
         self.positionByName = positions
+        self.utf8Names = columns.map { Array($0.name.utf8) }
+        var slots: [Int] = []
+        var numbers = 0, texts = 0
+        for column in columns {
+            switch column.kind {
+            case .number:
+                slots.append(numbers)
+                numbers += 1
+            case .text:
+                slots.append(texts)
+                texts += 1
+            case .ignored:
+                slots.append(-1)
+            }
+        }
+        storageSlots = slots
+        numberColumnCount = numbers
+        textColumnCount = texts
     }
 
     /// The column's position, by JSON field name.
     public func position(of name: String) -> Int? { positionByName[name] }
+
+    /// The column's position, by the field name's UTF-8 bytes (no String is made: the JSON
+    /// decoder matches keys this way on every record).
+    public func position(ofUTF8 name: UnsafeRawBufferPointer) -> Int? {
+        guard utf8Names.count <= 64 else {
+            return String(validating: name, as: UTF8.self).flatMap { positionByName[$0] }
+        }
+        for (index, candidate) in utf8Names.enumerated() where candidate.count == name.count {
+            if candidate.withUnsafeBytes({ $0.elementsEqual(name) }) { return index }
+        }
+        return nil
+    }
 
     public var count: Int { columns.count }
 }

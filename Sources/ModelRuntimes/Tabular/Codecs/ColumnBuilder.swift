@@ -8,57 +8,54 @@ struct ColumnBuilder {
     private(set) var rowCount = 0
     private var numbers: [[Double]]
     private var texts: [TextColumn]
-    private var isSet: [Bool]
+    /// Which columns the current record has set: bits of `setMask` for the first 64 columns,
+    /// `setBeyond` for the rest.
+    private var setMask: UInt64 = 0
+    private var setBeyond: [Bool]
     /// Where each schema column lives in `numbers` / `texts` (-1 for ignored).
     private let slot: [Int]
 
     init(schema: TabularSchema, expectedRows: Int = 1) {
         self.schema = schema
-        var slot: [Int] = []
-        var numberCount = 0, textCount = 0
-        for column in schema.columns {
-            switch column.kind {
-            case .number:
-                slot.append(numberCount)
-                numberCount += 1
-            case .text:
-                slot.append(textCount)
-                textCount += 1
-            case .ignored:
-                slot.append(-1)
-            }
+        slot = schema.storageSlots
+        numbers = Array(repeating: [], count: schema.numberColumnCount)
+        texts = Array(repeating: TextColumn(), count: schema.textColumnCount)
+        if expectedRows > 1 {
+            for index in numbers.indices { numbers[index].reserveCapacity(expectedRows) }
+            for index in texts.indices { texts[index].reserveCapacity(values: expectedRows, bytesPerValue: 8) }
         }
-        self.slot = slot
-        numbers = Array(repeating: [], count: numberCount)
-        texts = Array(repeating: TextColumn(), count: textCount)
-        for index in numbers.indices { numbers[index].reserveCapacity(expectedRows) }
-        for index in texts.indices { texts[index].reserveCapacity(values: expectedRows, bytesPerValue: 8) }
-        isSet = Array(repeating: false, count: schema.count)
+        setBeyond = schema.count > 64 ? Array(repeating: false, count: schema.count) : []
     }
 
     /// True once column `column` has a value in the current record.
-    func hasValue(_ column: Int) -> Bool { isSet[column] }
+    func hasValue(_ column: Int) -> Bool {
+        column < 64 ? setMask & (1 << UInt64(column)) != 0 : setBeyond[column]
+    }
+
+    private mutating func markSet(_ column: Int) {
+        if column < 64 { setMask |= 1 << UInt64(column) } else { setBeyond[column] = true }
+    }
 
     mutating func setNumber(_ value: Double, column: Int) {
-        isSet[column] = true
+        markSet(column)
         numbers[slot[column]].append(value)
     }
 
     mutating func setText<Bytes: Collection>(_ utf8: Bytes, column: Int) where Bytes.Element == UInt8 {
-        isSet[column] = true
+        markSet(column)
         texts[slot[column]].append(utf8)
     }
 
     /// Marks an ignored column as seen (for duplicate detection).
     mutating func setIgnored(column: Int) {
-        isSet[column] = true
+        markSet(column)
     }
 
     /// Records a missing value; returns false when the column requires one.
     mutating func setMissing(column: Int) -> Bool {
         let spec = schema.columns[column]
         if spec.isRequired { return false }
-        isSet[column] = true
+        markSet(column)
         switch spec.kind {
         case .number: numbers[slot[column]].append(.nan)
         case .text: texts[slot[column]].append(EmptyCollection<UInt8>())
@@ -70,10 +67,11 @@ struct ColumnBuilder {
     /// Closes the current record. Returns the first required column that had no value, if any
     /// (the record is then incomplete and the batch must be abandoned).
     mutating func endRecord() -> Int? {
-        for column in 0..<schema.count where !isSet[column] {
+        for column in 0..<schema.count where !hasValue(column) {
             if !setMissing(column: column) { return column }
         }
-        for column in 0..<schema.count { isSet[column] = false }
+        setMask = 0
+        for column in setBeyond.indices { setBeyond[column] = false }
         rowCount += 1
         return nil
     }

@@ -70,22 +70,22 @@ struct JSONRecordDecoder {
         try scanner.expect(UInt8(ascii: "]"), "',' or ']'")
     }
 
-    /// A top-level object: either `{"instances": [...]}` or a single record.
+    /// A top-level object: either `{"instances": [...]}` or a single record, read in one pass:
+    /// fields are placed as they come, and an `instances` key switches to reading records from
+    /// it (the envelope's other keys are then ignored).
     private func readTopLevelObject(_ scanner: inout JSONScanner, into builder: inout ColumnBuilder) throws -> RecordShape {
-        guard acceptsInstancesKey else {
-            try readRecord(&scanner, row: nil, into: &builder)
-            return .single
-        }
-        let start = scanner
         try scanner.expect(UInt8(ascii: "{"), "'{'")
         if !scanner.consume(UInt8(ascii: "}")) {
             repeat {
-                let key = try scanner.readString()
+                let key = try Key(&scanner, schema: schema)
                 try scanner.expect(UInt8(ascii: ":"), "':'")
-                if key == "instances" {
-                    guard scanner.peek() == UInt8(ascii: "[") else {
-                        throw ServingError.invalidInput("field \"instances\": expected an array of records")
+                if let column = key.column {
+                    guard !builder.hasValue(column) else {
+                        throw ServingError.invalidInput(row: nil, field: schema.columns[column].name, "given more than once")
                     }
+                    try readValue(&scanner, row: nil, column: column, into: &builder)
+                } else if key.isInstances, acceptsInstancesKey, scanner.peek() == UInt8(ascii: "[") {
+                    builder = ColumnBuilder(schema: schema)
                     try readRecordList(&scanner, into: &builder, row: { $0 })
                     while scanner.consume(UInt8(ascii: ",")) {
                         _ = try scanner.readString()
@@ -94,12 +94,19 @@ struct JSONRecordDecoder {
                     }
                     try scanner.expect(UInt8(ascii: "}"), "',' or '}'")
                     return .instances
+                } else if key.isInstances, acceptsInstancesKey {
+                    throw ServingError.invalidInput("field \"instances\": expected an array of records")
+                } else if key.isFeatures, acceptsFeaturesKey, scanner.peek() == UInt8(ascii: "[") {
+                    try readArrayRecord(&scanner, row: nil, into: &builder)
+                } else {
+                    try scanner.skipValue(depth: 1)
                 }
-                try scanner.skipValue(depth: 1)
             } while scanner.consume(UInt8(ascii: ","))
+            try scanner.expect(UInt8(ascii: "}"), "',' or '}'")
         }
-        scanner = start
-        try readRecord(&scanner, row: nil, into: &builder)
+        if let missing = builder.endRecord() {
+            throw ServingError.invalidInput(row: nil, field: schema.columns[missing].name, "missing field")
+        }
         return .single
     }
 
@@ -125,14 +132,14 @@ struct JSONRecordDecoder {
         try scanner.expect(UInt8(ascii: "{"), "'{'")
         if scanner.consume(UInt8(ascii: "}")) { return }
         repeat {
-            let key = try scanner.readString()
+            let key = try Key(&scanner, schema: schema)
             try scanner.expect(UInt8(ascii: ":"), "':'")
-            if let column = schema.position(of: key) {
+            if let column = key.column {
                 guard !builder.hasValue(column) else {
-                    throw ServingError.invalidInput(row: row, field: key, "given more than once")
+                    throw ServingError.invalidInput(row: row, field: schema.columns[column].name, "given more than once")
                 }
                 try readValue(&scanner, row: row, column: column, into: &builder)
-            } else if key == "features", acceptsFeaturesKey, scanner.peek() == UInt8(ascii: "[") {
+            } else if key.isFeatures, acceptsFeaturesKey, scanner.peek() == UInt8(ascii: "[") {
                 try readArrayRecord(&scanner, row: row, into: &builder)
             } else {
                 try scanner.skipValue(depth: 2)
@@ -205,6 +212,29 @@ struct JSONRecordDecoder {
             } else if !builder.setMissing(column: column) {
                 throw ServingError.invalidInput(row: row, field: spec.name, "missing value (null)")
             }
+        }
+    }
+}
+
+/// An object key, matched against the schema from its bytes when it has no escapes.
+private struct Key {
+    var column: Int?
+    var isInstances = false
+    var isFeatures = false
+
+    init(_ scanner: inout JSONScanner, schema: TabularSchema) throws {
+        if let range = try scanner.readRawKey() {
+            let bytes = UnsafeRawBufferPointer(rebasing: scanner.bytes[range])
+            column = schema.position(ofUTF8: bytes)
+            if column == nil {
+                isInstances = bytes.elementsEqual("instances".utf8)
+                isFeatures = bytes.elementsEqual("features".utf8)
+            }
+        } else {
+            let text = try scanner.readString()
+            column = schema.position(of: text)
+            isInstances = column == nil && text == "instances"
+            isFeatures = column == nil && text == "features"
         }
     }
 }

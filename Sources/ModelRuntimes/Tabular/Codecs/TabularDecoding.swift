@@ -18,8 +18,10 @@ public enum TabularDecoding {
 }
 
 extension MediaType {
-    /// The type with aliases folded: `application/x-ndjson` and friends read as `application/jsonlines`.
+    /// The type without parameters, with aliases folded: `application/x-ndjson` and friends
+    /// read as `application/jsonlines`. (Runs per request: returns `self` when already canonical.)
     public var canonical: MediaType {
-        MediaType.jsonLinesAliases.contains(self) ? .jsonLines : MediaType(type, subtype)
+        if MediaType.jsonLinesAliases.contains(self) { return .jsonLines }
+        return parameters.isEmpty ? self : MediaType(type, subtype)
     }
 }
