@@ -6,7 +6,7 @@ import NIOCore
 /// The server holds the model only as `any ModelHandler`; this opens it once per request and
 /// calls the steps with the concrete types. Every error leaves as a `ServingError`: a model's
 /// own 4xx passes through; anything else becomes a 500 that names the step.
-public struct InferencePipeline: Sendable {
+public final class InferencePipeline: Sendable {
     public let handler: any ModelHandler
     public let negotiator: ContentNegotiator
 
