@@ -41,7 +41,7 @@ enum StageBenchmark {
 
     static func format(_ values: [Double]) -> String {
         let sorted = values.sorted()
-        return String(format: "%.2f", sorted.isEmpty ? 0 : sorted[sorted.count / 2])
+        return String(format: "%.4f", sorted.isEmpty ? 0 : sorted[sorted.count / 2])
     }
 }
 

@@ -15,7 +15,7 @@ struct EchoHandler: TabularModelHandler {
         let states = batch.text(0)
         return PredictionTable(rowCount: batch.rowCount, fields: [
             .init(name: "state", values: .text((0..<batch.rowCount).map { states[$0] })),
-            .init(name: "calls", values: .double(batch.numbers(1), decimals: nil)),
+            .init(name: "calls", values: .double(batch.numbers(1).values, decimals: nil)),
         ])
     }
 }

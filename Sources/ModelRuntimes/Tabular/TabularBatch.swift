@@ -21,7 +21,7 @@ public struct TabularBatch: Sendable {
     }
 
     /// The values of numeric column `index` (NaN where missing).
-    public func numbers(_ index: Int) -> [Double] {
+    public func numbers(_ index: Int) -> NumberColumn {
         guard case .number(let values) = columns[index] else {
             preconditionFailure("column \(schema.columns[index].name) is not numeric")
         }
@@ -51,9 +51,53 @@ public enum RecordShape: Sendable, Equatable {
 
 /// The stored values of one column.
 public enum TabularColumn: Sendable {
-    case number([Double])
+    case number(NumberColumn)
     case text(TextColumn)
     case ignored
+}
+
+/// The values of one numeric column: a view of storage that the batch's numeric columns may
+/// share (the CSV decoder fills one buffer for all of them: one allocation, not one per column).
+public struct NumberColumn: Sendable {
+    private let storage: [Double]
+    private let offset: Int
+    /// Number of values.
+    public let count: Int
+
+    /// A column of its own.
+    public init(_ values: [Double]) {
+        storage = values
+        offset = 0
+        count = values.count
+    }
+
+    /// The values `storage[offset ..< offset + count]`.
+    init(storage: [Double], offset: Int, count: Int) {
+        precondition(offset >= 0 && offset + count <= storage.count)
+        self.storage = storage
+        self.offset = offset
+        self.count = count
+    }
+
+    @inline(__always)
+    public subscript(row: Int) -> Double {
+        precondition(row >= 0 && row < count)
+        return storage[offset &+ row]
+    }
+
+    /// The values as an array.
+    public var values: [Double] { Array(storage[offset..<(offset + count)]) }
+
+    /// Calls `body` with the column's values, without copying.
+    @inline(__always)
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { all in try body(UnsafeBufferPointer(rebasing: all[offset..<(offset + count)])) }
+    }
+
+    /// The first row whose value satisfies `predicate`.
+    public func firstRow(where predicate: (Double) -> Bool) -> Int? {
+        withUnsafeBufferPointer { values in values.firstIndex(where: predicate) }
+    }
 }
 
 /// The text values of one column, packed into one buffer (one allocation per column, not per cell).

@@ -37,6 +37,8 @@ public struct TabularSchema: Sendable {
     let storageSlots: [Int]
     let numberColumnCount: Int
     let textColumnCount: Int
+    /// How the CSV decoder stores this schema's columns (computed once, used per request).
+    let csvLayout: CSVLayout
 
     public init(columns: [Column]) {
         self.columns = columns
@@ -63,6 +65,7 @@ public struct TabularSchema: Sendable {
         storageSlots = slots
         numberColumnCount = numbers
         textColumnCount = texts
+        csvLayout = CSVLayout(columns)
     }
 
     /// The column's position, by JSON field name.

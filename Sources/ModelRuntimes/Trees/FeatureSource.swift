@@ -56,9 +56,9 @@ public struct FloatRows: FeatureSource, Sendable {
 
 /// Features stored by column, as the tabular codecs decode a CSV request (NaN = missing).
 public struct ColumnFeatures: FeatureSource, Sendable {
-    public let columns: [[Double]]
+    public let columns: [NumberColumn]
 
-    public init(columns: [[Double]]) {
+    public init(columns: [NumberColumn]) {
         self.columns = columns
     }
 

@@ -24,9 +24,16 @@ struct ForestBlock {
     }
 
     /// The leaf each row of the block reaches in `tree`; entry `i` is row `rows.lowerBound + i`.
+    ///
+    /// A block of fewer rows than lanes (a request of a row or two) is walked one row at a time,
+    /// instead of eight lanes of which most would be padding.
     @inline(__always)
     func leaves(ofTree tree: Int) -> UnsafePointer<UInt32> {
-        walker.leaves(ofTree: tree, groups: features, groupSize: groupSize, rowCount: paddedCount, into: leafBuffer)
+        if rows.count < ForestWalker.lanes {
+            walker.leavesOneByOne(ofTree: tree, groups: features, rowCount: rows.count, into: leafBuffer)
+        } else {
+            walker.leaves(ofTree: tree, groups: features, groupSize: groupSize, rowCount: paddedCount, into: leafBuffer)
+        }
         return UnsafePointer(leafBuffer)
     }
 

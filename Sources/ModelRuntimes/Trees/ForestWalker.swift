@@ -77,6 +77,32 @@ struct ForestWalker {
         }
     }
 
+    /// Like `leaves(ofTree:...)` for the first `rowCount` (< `lanes`) rows of the first group,
+    /// walking each alone.
+    @inline(__always)
+    func leavesOneByOne(ofTree tree: Int, groups: UnsafePointer<Float>, rowCount: Int, into leaves: UnsafeMutablePointer<UInt32>) {
+        if hasCategoricalSplits {
+            walkOneByOne(MixedSplits.self, tree: trees[tree], groups: groups, rowCount: rowCount, into: leaves)
+        } else if hasMissingLeftSplits {
+            walkOneByOne(NumericSplits.self, tree: trees[tree], groups: groups, rowCount: rowCount, into: leaves)
+        } else {
+            walkOneByOne(MissingRightSplits.self, tree: trees[tree], groups: groups, rowCount: rowCount, into: leaves)
+        }
+    }
+
+    @inline(__always)
+    func walkOneByOne<Rule: SplitRule>(
+        _ rule: Rule.Type, tree: FlatTree, groups: UnsafePointer<Float>, rowCount: Int, into leaves: UnsafeMutablePointer<UInt32>
+    ) {
+        let depth = Int(tree.depth)
+        for lane in 0..<rowCount {
+            let x = groups + lane
+            var n = tree.root
+            for _ in 0..<depth { n = next(Rule.self, n, x) }
+            leaves[lane] = n
+        }
+    }
+
     /// One step down from the node at byte offset `n` for the lane whose feature 0 is at `x` (a
     /// node's feature field is already multiplied by `lanes`).
     @inline(__always)

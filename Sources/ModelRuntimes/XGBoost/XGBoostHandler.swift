@@ -42,10 +42,10 @@ public struct XGBoostHandler: TabularModelHandler {
     }
 
     /// A finite double beyond float32's range would become infinity, which xgboost's DMatrix refuses.
-    private func checkRange(_ columns: [[Double]], batch: TabularBatch) throws {
+    private func checkRange(_ columns: [NumberColumn], batch: TabularBatch) throws {
         let limit = Double(Float.greatestFiniteMagnitude)
         for (column, values) in columns.enumerated() {
-            if let row = values.firstIndex(where: { abs($0) > limit }) {
+            if let row = values.firstRow(where: { abs($0) > limit }) {
                 throw batch.invalidValue(row: row, column: column, "\(NumberText.shortest(values[row])) is outside the float32 range")
             }
         }

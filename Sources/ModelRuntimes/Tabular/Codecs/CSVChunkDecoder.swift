@@ -19,10 +19,7 @@ struct CSVChunkDecoder {
                 rows = try fill(numbers: numbers.baseAddress!, capacity: capacity, texts: texts)
             }
         }
-        let columns: [[Double]] = (0..<numberCount).map { index in
-            Array(flat[(index * capacity)..<(index * capacity + rows)])
-        }
-        return CSVChunk(rowCount: rows, numbers: columns, texts: texts)
+        return CSVChunk(rowCount: rows, capacity: capacity, numbers: flat, texts: texts)
     }
 
     private func fill(numbers: UnsafeMutablePointer<Double>, capacity: Int, texts: UnsafeMutableBufferPointer<TextColumn>) throws -> Int {

@@ -29,7 +29,7 @@ struct CSVRecordDecoder {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             bytes = UnsafeBufferPointer(rebasing: bytes[3...])
         }
-        let layout = CSVLayout(schema)
+        let layout = schema.csvLayout
         let parts = chunks(bytes, parallelism: context?.executor.parallelism ?? 1)
         let decoded: [CSVChunk]
         if parts.count == 1 {
@@ -88,10 +88,10 @@ struct CSVLayout: Sendable {
     let numberCount: Int
     let textCount: Int
 
-    init(_ schema: TabularSchema) {
+    init(_ columns: [TabularSchema.Column]) {
         var slots: [Slot] = []
         var numbers = 0, texts = 0
-        for column in schema.columns {
+        for column in columns {
             switch column.kind {
             case .number:
                 slots.append(.number(numbers))
@@ -104,22 +104,37 @@ struct CSVLayout: Sendable {
             }
         }
         self.slots = slots
-        required = schema.columns.map(\.isRequired)
-        names = schema.columns.map(\.name)
+        required = columns.map(\.isRequired)
+        names = columns.map(\.name)
         numberCount = numbers
         textCount = texts
     }
 
     /// Concatenates decoded chunks, in order, into one batch.
     func batch(merging chunks: [CSVChunk], rowCount: Int, schema: TabularSchema) -> TabularBatch {
+        let numbers: (storage: [Double], stride: Int)
+        if chunks.count == 1 {
+            numbers = (chunks[0].numbers, chunks[0].capacity)
+        } else {
+            var storage = [Double](repeating: .nan, count: max(1, numberCount * rowCount))
+            storage.withUnsafeMutableBufferPointer { target in
+                var row = 0
+                for chunk in chunks {
+                    chunk.numbers.withUnsafeBufferPointer { source in
+                        for column in 0..<numberCount {
+                            let from = source.baseAddress! + column * chunk.capacity
+                            (target.baseAddress! + column * rowCount + row).update(from: from, count: chunk.rowCount)
+                        }
+                    }
+                    row += chunk.rowCount
+                }
+            }
+            numbers = (storage, rowCount)
+        }
         let columns: [TabularColumn] = slots.map { slot in
             switch slot {
             case .number(let index):
-                if chunks.count == 1 { return .number(chunks[0].numbers[index]) }
-                var values: [Double] = []
-                values.reserveCapacity(rowCount)
-                for chunk in chunks { values.append(contentsOf: chunk.numbers[index]) }
-                return .number(values)
+                return .number(NumberColumn(storage: numbers.storage, offset: index * numbers.stride, count: rowCount))
             case .text(let index):
                 if chunks.count == 1 { return .text(chunks[0].texts[index]) }
                 var values = TextColumn()
@@ -133,10 +148,12 @@ struct CSVLayout: Sendable {
     }
 }
 
-/// The columns decoded from one line-aligned piece of a body.
+/// The columns decoded from one line-aligned piece of a body: numeric column `i` is
+/// `numbers[i * capacity ..< i * capacity + rowCount]`.
 struct CSVChunk: Sendable {
     var rowCount: Int
-    var numbers: [[Double]]
+    var capacity: Int
+    var numbers: [Double]
     var texts: [TextColumn]
 }
 

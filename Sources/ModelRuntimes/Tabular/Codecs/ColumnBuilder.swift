@@ -79,7 +79,7 @@ struct ColumnBuilder {
     func build(shape: RecordShape) -> TabularBatch {
         let columns: [TabularColumn] = schema.columns.indices.map { column in
             switch schema.columns[column].kind {
-            case .number: .number(numbers[slot[column]])
+            case .number: .number(NumberColumn(numbers[slot[column]]))
             case .text: .text(texts[slot[column]])
             case .ignored: .ignored
             }
