@@ -10,6 +10,9 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
     public let subtype: String
     /// `type/subtype` without parameters.
     public let essence: String
+    /// The well-known types, recognised once so that comparisons on the request path are
+    /// integer compares (0 for any other type).
+    private let known: UInt8
     /// Parameters in the order given; names lower-cased, values as sent (quotes removed).
     public var parameters: [(name: String, value: String)]
 
@@ -18,6 +21,13 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
         self.subtype = subtype.lowercased()
         self.essence = "\(self.type)/\(self.subtype)"
         self.parameters = parameters
+        switch essence {
+        case "application/json": known = 1
+        case "text/csv": known = 2
+        case "application/jsonlines": known = 3
+        case "application/x-jsonlines", "application/jsonl", "application/x-ndjson", "application/ndjson": known = 4
+        default: known = 0
+        }
     }
 
     /// Parses `type/subtype *(; name=value)`. Returns nil for text that is not a media type.
@@ -76,8 +86,12 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static func == (lhs: MediaType, rhs: MediaType) -> Bool {
-        lhs.essence == rhs.essence
+        if lhs.known != 0 || rhs.known != 0 { return lhs.known == rhs.known && (lhs.known != 4 || lhs.essence == rhs.essence) }
+        return lhs.essence == rhs.essence
     }
+
+    /// True for the spellings of JSON Lines other than `application/jsonlines`.
+    var isJSONLinesAlias: Bool { known == 4 }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(essence)

@@ -21,7 +21,7 @@ extension MediaType {
     /// The type without parameters, with aliases folded: `application/x-ndjson` and friends
     /// read as `application/jsonlines`. (Runs per request: returns `self` when already canonical.)
     public var canonical: MediaType {
-        if MediaType.jsonLinesAliases.contains(self) { return .jsonLines }
+        if isJSONLinesAlias { return .jsonLines }
         return parameters.isEmpty ? self : MediaType(type, subtype)
     }
 }
