@@ -1,4 +1,5 @@
-/// One rate tried by the capacity finder and whether it held.
+/// One rate tried by the capacity finder and whether it held: the evidence behind the answer,
+/// kept so a reader can see where latency, failures or CPU gave way.
 public struct CapacityStep: Codable, Sendable, Equatable {
     public var rate: Double
     public var requests: Int

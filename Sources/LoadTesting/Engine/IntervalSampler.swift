@@ -46,7 +46,10 @@ final class IntervalSampler {
     private var previous: IntervalStatistics?
 }
 
-/// What the progress line shows once a second.
+/// A once-a-second snapshot of a running test: totals so far and the second that just ended.
+///
+/// Exists so a caller (the CLI's live line, a script) can watch a run without reaching into the
+/// engine; it is a copy, safe to keep or send anywhere.
 public struct LoadProgress: Sendable {
     /// The configured duration, to show how far along the run is.
     public var duration: Duration

@@ -8,7 +8,8 @@ import NIOCore
 final class VirtualUser: LoadConnectionDelegate {
     private enum State {
         case notStarted
-        case connecting(PreparedRequest)
+        /// Opening a connection for a request already claimed (it is sent even if the run stops meanwhile).
+        case connecting
         case inFlight
         case waiting(Scheduled<Void>?)
         case finished
@@ -58,7 +59,7 @@ final class VirtualUser: LoadConnectionDelegate {
             self.send(request, on: connection)
             return
         }
-        self.state = .connecting(request)
+        self.state = .connecting
         self.worker.connect(delegate: self) { result in
             switch result {
             case .success(let connection):
