@@ -18,10 +18,11 @@ struct MetricsSetup {
         factory = emf.map { MultiplexMetricsHandler(factories: [prometheus, $0]) } ?? prometheus
     }
 
-    /// `GET /metrics`: the Prometheus text exposition format.
-    var endpoint: @Sendable () -> Response {
+    /// `GET /metrics`: the Prometheus text exposition format, after a fresh process sample.
+    func endpoint(sampler: ProcessSampler?) -> @Sendable () -> Response {
         let registry = self.registry
         return {
+            sampler?.sample()
             let headers = HTTPHeaders([("content-type", "text/plain; version=0.0.4; charset=utf-8"), ("cache-control", "no-store")])
             return Response(status: .ok, headers: headers, body: ByteBuffer(bytes: registry.emitToBuffer()))
         }

@@ -86,20 +86,24 @@ struct ServeCommand: AsyncParsableCommand {
         let pool = WorkerPool(
             workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
             metrics: metrics)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+        var sampler: ProcessSampler? = nil
+        if let metrics {
+            let loops = try await EventLoopThreads.collect(group)
+            sampler = ProcessSampler(metrics: metrics, threads: [
+                .init(role: "event_loop", threads: { loops }), .init(role: "worker", threads: { pool.workerThreads }),
+            ])
+        }
         let router = Router(
             invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool, metrics: metrics), configuration: configuration,
-            metricsEndpoint: setup?.endpoint, metrics: metrics)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+            metricsEndpoint: setup?.endpoint(sampler: sampler), metrics: metrics)
         let server = HTTPServer(configuration: configuration, router: router, group: group, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WorkerPoolService(pool: pool), successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        if let metrics {
-            let loops = try await EventLoopThreads.collect(group)
-            services.append(.init(service: ProcessSampler(metrics: metrics, threads: [
-                .init(role: "event_loop", threads: { loops }), .init(role: "worker", threads: { pool.workerThreads }),
-            ]), successTerminationBehavior: .ignore))
+        if let sampler {
+            services.append(.init(service: sampler, successTerminationBehavior: .ignore))
         }
         if let emfFactory = setup?.emf, let emfConfiguration = configuration.emf {
             services.append(.init(service: EMFReporter(factory: emfFactory, configuration: emfConfiguration), successTerminationBehavior: .ignore))

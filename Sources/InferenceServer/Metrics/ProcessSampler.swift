@@ -8,7 +8,11 @@ import ServiceLifecycle
 /// Samples process-wide figures once a second: CPU seconds and utilization (percent summed over
 /// cores, as CloudWatch's CPUUtilization), CPU seconds by thread role (event loops, workers),
 /// resident memory and memory utilization (of the cgroup limit, else of the machine).
+///
+/// `sample()` may also be called at any time (a `/metrics` scrape does, so counters are exact at
+/// scrape time); calls are serialised.
 public final class ProcessSampler: Service, @unchecked Sendable {
+    private let lock = PoolLock()
     /// Threads whose CPU clocks are read, by role (asked for at each sample: pools start late).
     public struct ThreadGroup: Sendable {
         public var role: String
@@ -45,6 +49,8 @@ public final class ProcessSampler: Service, @unchecked Sendable {
 
     /// Takes one sample now.
     public func sample() {
+        lock.lock()
+        defer { lock.unlock() }
         let wall = CPUClock.monotonicNanoseconds()
         let cpu = CPUClock.processNanoseconds()
         if lastWall > 0 {

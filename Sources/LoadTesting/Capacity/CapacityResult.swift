@@ -1,0 +1,60 @@
+/// One rate tried by the capacity finder and whether it held.
+public struct CapacityStep: Codable, Sendable, Equatable {
+    public var rate: Double
+    public var requests: Int
+    public var failureRatio: Double
+    public var p90Ms: Double
+    public var p99Ms: Double
+    /// Server CPU during the step (percent of one core, summed over cores); nil when unknown.
+    public var cpuPercent: Double?
+    public var passed: Bool
+    /// Why it failed: `"p90"`, `"cpu"`, `"failures"`, or several joined by `+`; nil when passed.
+    public var failedOn: String?
+}
+
+/// The answer of `--find-capacity`: the highest sustainable arrival rate and the SageMaker
+/// autoscaling target it suggests.
+///
+/// Exists as a value so the text output, `--json` and the HTML report give the same answer with
+/// the same evidence (every step tried).
+public struct CapacityResult: Codable, Sendable, Equatable {
+    /// Highest rate tried that met every criterion, requests per second; 0 when none did.
+    public var sustainableRate: Double
+    public var p90LimitMs: Double
+    public var maxCPUPercent: Double?
+    public var maxFailureRatio: Double
+    /// Metric the CPU figures came from, nil when the server exposes none.
+    public var cpuSource: String?
+    public var safetyFactor: Double
+    /// Suggested `SageMakerVariantInvocationsPerInstance` target: invocations per instance per
+    /// minute = sustainable rate × 60 × safety factor.
+    public var invocationsPerInstancePerMinute: Double
+    /// What stopped the rate from going higher: `"p90"`, `"cpu"`, `"failures"` (or several joined
+    /// by `+`), `"max rate"`, `"max steps"`, or `"interrupted"` (Ctrl-C).
+    public var limitedBy: String
+    public var steps: [CapacityStep]
+
+    /// The lines printed after the search.
+    public var summary: String {
+        var lines: [String] = []
+        for step in self.steps {
+            var line = "  \(TextReport.pad(fixed(step.rate, 1) + " req/s", 16))p90 \(TextReport.pad(DurationText.formatMilliseconds(step.p90Ms), 9))"
+            line += "failures \(TextReport.pad(fixed(step.failureRatio * 100, 2) + "%", 8))"
+            line += "cpu " + TextReport.pad(step.cpuPercent.map { fixed($0, 0) + "%" } ?? "n/a", 6)
+            line += step.passed ? "ok" : "over (\(step.failedOn ?? "?"))"
+            lines.append(line)
+        }
+        if self.cpuSource == nil && self.maxCPUPercent != nil {
+            lines.append("note: the server's /metrics has no \(ServerCPUProbe.counterName) or \(ServerCPUProbe.gaugeName); CPU not checked")
+        }
+        guard self.sustainableRate > 0 else {
+            lines.append("no rate tried met the criteria; lower --start-rate or relax --p90 / --max-cpu")
+            return lines.joined(separator: "\n") + "\n"
+        }
+        let why = self.limitedBy == "interrupted" ? "search interrupted; it may be higher" : "limited by \(self.limitedBy)"
+        lines.append("sustainable rate: \(fixed(self.sustainableRate, 1)) req/s per instance (\(why))")
+        lines.append("suggested SageMakerVariantInvocationsPerInstance target: \(Int(self.invocationsPerInstancePerMinute.rounded())) per minute")
+        lines.append("  = \(fixed(self.sustainableRate, 1)) req/s × 60 × safety factor \(fixed(self.safetyFactor, 2))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,113 @@
+import NIOCore
+import NIOHTTP1
+
+/// How a request ended, as seen by the connection that carried it.
+enum RequestOutcome {
+    case response(status: Int)
+    case timeout
+    case connectionError
+}
+
+/// The events a connection reports to whoever drives it: a closed-loop user or the open-loop pool.
+protocol LoadConnectionDelegate: AnyObject {
+    /// The request sent at `origin` ended; `connection.isUsable` says whether another may follow.
+    func connection(_ connection: LoadConnection, didFinish outcome: RequestOutcome, origin: NIODeadline, now: NIODeadline)
+    /// The connection is closed; any request it carried was reported before this.
+    func connectionDidClose(_ connection: LoadConnection)
+}
+
+/// One keep-alive HTTP/1.1 connection carrying at most one request at a time (no pipelining, like
+/// wrk and locust). The last handler of the pipeline, after NIO's `HTTPResponseDecoder`.
+///
+/// It writes a prepared request (bytes from `HTTPRequestEncoder`, see ``RequestEncoding``) with a
+/// single flush, skips the response body, and reports the outcome; it never retries, so every
+/// request sent is reported exactly once.
+final class LoadConnection: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    weak var delegate: LoadConnectionDelegate?
+    private let writer: RequestWriter
+    private let decoder: HTTPResponseDecoder
+    private var context: ChannelHandlerContext?
+    private var closing = false
+    /// When the request in flight started counting (send, or due time in open loop), and when it times out.
+    private(set) var origin: NIODeadline?
+    private(set) var deadline: NIODeadline = .distantFuture
+    private var status = 0
+    private var keepAlive = true
+
+    /// Whether a new request may be sent now.
+    var isUsable: Bool { self.context != nil && !self.closing && self.origin == nil }
+
+    init(writer: RequestWriter, decoder: HTTPResponseDecoder) {
+        self.writer = writer
+        self.decoder = decoder
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    /// Sends `request`; latency will be measured from `origin`, and it fails at `deadline`.
+    func send(_ request: PreparedRequest, origin: NIODeadline, deadline: NIODeadline) {
+        precondition(self.isUsable, "send on a connection that is busy or closed")
+        self.origin = origin
+        self.deadline = deadline
+        self.status = 0
+        self.decoder.write(data: .head(request.head))
+        self.writer.writeAndFlush(request.bytes)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch Self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.status = Int(head.status.code)
+            self.keepAlive = head.isKeepAlive
+        case .body:
+            break
+        case .end:
+            guard self.origin != nil, self.status >= 200 else {
+                // A 1xx interim response or bytes nobody asked for: the latter breaks the protocol.
+                if self.origin == nil { self.close() }
+                return
+            }
+            if !self.keepAlive { self.close() }
+            self.finish(.response(status: self.status), now: .now())
+        }
+    }
+
+    /// Fails the request in flight as a timeout if its deadline has passed, closing the connection.
+    func expireIfOverdue(now: NIODeadline) {
+        guard self.origin != nil, now >= self.deadline else { return }
+        self.close()
+        self.finish(.timeout, now: now)
+    }
+
+    /// Closes the connection; the delegate hears `connectionDidClose` once it is closed.
+    ///
+    /// The close itself runs on the next event-loop tick, so a delegate that closes a connection
+    /// from one of its callbacks is never re-entered by `connectionDidClose`, and a request being
+    /// reported right now is reported as what it was (a response, a timeout), not as a broken
+    /// connection.
+    func close() {
+        guard !self.closing, let context = self.context else { return }
+        self.closing = true
+        context.eventLoop.assumeIsolated().execute { context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.closing = true
+        if self.origin != nil { self.finish(.connectionError, now: .now()) }
+        self.context = nil
+        self.delegate?.connectionDidClose(self)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        self.close()
+    }
+
+    private func finish(_ outcome: RequestOutcome, now: NIODeadline) {
+        guard let origin = self.origin else { return }
+        self.origin = nil
+        self.deadline = .distantFuture
+        self.delegate?.connection(self, didFinish: outcome, origin: origin, now: now)
+    }
+}
