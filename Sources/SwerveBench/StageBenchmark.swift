@@ -6,18 +6,20 @@ import Synchronization
 enum StageBenchmark {
     static func run(_ arguments: [String]) throws {
         guard arguments.count >= 2 else {
-            FileHandle.standardError.write(Data("usage: swerve-bench --stages MODEL_DIR REQUEST.csv [--repeats R]\n".utf8))
+            FileHandle.standardError.write(Data("usage: swerve-bench --stages MODEL_DIR REQUEST.csv [--repeats R] [--threads T]\n".utf8))
             exit(2)
         }
         let repeats = arguments.count >= 4 && arguments[2] == "--repeats" ? Int(arguments[3]) ?? 20 : 20
+        let threads = arguments.firstIndex(of: "--threads").flatMap { Int(arguments[$0 + 1]) } ?? 1
         let loaded = try ModelCatalog.load(ModelDirectory(path: arguments[0]))
         let body = Array(try Data(contentsOf: URL(fileURLWithPath: arguments[1])))
-        try time(loaded.handler, body: body, repeats: repeats)
+        let executor: any ParallelExecutor = threads > 1 ? DispatchExecutor(parallelism: threads) : SerialExecutor()
+        try time(loaded.handler, body: body, repeats: repeats, executor: executor)
     }
 
-    static func time<H: ModelHandler>(_ handler: H, body: [UInt8], repeats: Int) throws {
+    static func time<H: ModelHandler>(_ handler: H, body: [UInt8], repeats: Int, executor: any ParallelExecutor) throws {
         let recorder = WallClockRecorder(stages: handler.stageNames.count)
-        let context = InvocationContext(stageRecorder: recorder)
+        let context = InvocationContext(stageRecorder: recorder, executor: executor)
         var decode: [Double] = [], predict: [Double] = [], encode: [Double] = []
         for round in 0..<(repeats + 3) {
             let t0 = now()
@@ -42,6 +44,17 @@ enum StageBenchmark {
     static func format(_ values: [Double]) -> String {
         let sorted = values.sorted()
         return String(format: "%.4f", sorted.isEmpty ? 0 : sorted[sorted.count / 2])
+    }
+}
+
+/// Runs chunks on Dispatch's thread pool: what the stages gain from a second core, without the
+/// server's worker pool.
+struct DispatchExecutor: ParallelExecutor {
+    let parallelism: Int
+
+    func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) -> UInt64 {
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        return 0
     }
 }
 

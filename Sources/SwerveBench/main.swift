@@ -1,10 +1,11 @@
 // swerve-bench: times Swerve's XGBoost evaluator alone, for scripts/bench_trees.py.
 //
 //   swerve-bench MODEL.json FEATURES.csv [--rows N] [--repeats R] [--warmup W]
-//   swerve-bench --stages MODEL_DIR REQUEST.csv [--repeats R]
+//   swerve-bench --stages MODEL_DIR REQUEST.csv [--repeats R] [--threads T]
 //
 // The second form times a whole CSV request through a model directory's handler on one thread
-// (decode, each stage, encode) and prints the median of each in milliseconds.
+// (decode, each stage, encode) and prints the median of each in milliseconds; with --threads
+// the stages' chunks run on T threads of Dispatch's pool.
 //
 // FEATURES.csv has a header and rows of numeric features (empty = missing); its rows are
 // repeated to N rows (default 10,000) and held as float64, as numpy would hold them. Each

@@ -41,14 +41,10 @@ public struct XGBoostProbabilityModel: ProbabilityModel {
     }
 
     public func probabilities(_ features: FeatureMatrix, rows: Range<Int>, into output: UnsafeMutablePointer<Double>) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: FlatForest.blockRows) { scratch in
-            var start = rows.lowerBound
-            while start < rows.upperBound {
-                let block = start..<min(start + FlatForest.blockRows, rows.upperBound)
-                model.predict(features, rows: block, margins: nil, outputs: scratch.baseAddress!)
-                for index in 0..<block.count { output[block.lowerBound - rows.lowerBound + index] = Double(scratch[index]) }
-                start = block.upperBound
-            }
+        guard !rows.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rows.count) { scratch in
+            model.predict(features, rows: rows, margins: nil, outputs: scratch.baseAddress!)
+            for index in 0..<rows.count { output[index] = Double(scratch[index]) }
         }
     }
 }
