@@ -13,7 +13,7 @@ struct MetricsSetup {
 
     init(emfEnabled: Bool) {
         var prometheus = PrometheusMetricsFactory(registry: registry)
-        prometheus.defaultDurationHistogramBuckets = MetricNames.latencyBuckets
+        for label in MetricNames.latencyHistograms { prometheus.valueHistogramBuckets[label] = MetricNames.latencyBuckets }
         emf = emfEnabled ? EMFMetricsFactory() : nil
         factory = emf.map { MultiplexMetricsHandler(factories: [prometheus, $0]) } ?? prometheus
     }

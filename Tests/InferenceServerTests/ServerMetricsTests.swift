@@ -45,13 +45,13 @@ struct ServerMetricsTests {
         #expect(try requests("/invocations", "5xx") == 1)
         #expect(try requests("/ping", "2xx") == 3)
         #expect(try requests("other", "4xx") == 1)
-        #expect(try kit.expectTimer(MetricNames.modelLatency).values.count == 7)
-        #expect(try kit.expectTimer(MetricNames.overheadLatency).values.count == 7)
-        #expect(try kit.expectTimer(MetricNames.queueWait).values.count == 7)
-        #expect(try kit.expectTimer(MetricNames.modelLatency).values.allSatisfy { $0 > 0 })
+        #expect(try kit.expectRecorder(MetricNames.modelLatency).values.count == 7)
+        #expect(try kit.expectRecorder(MetricNames.overheadLatency).values.count == 7)
+        #expect(try kit.expectRecorder(MetricNames.queueWait).values.count == 7)
+        #expect(try kit.expectRecorder(MetricNames.modelLatency).values.allSatisfy { $0 > 0 })
         #expect(try kit.expectMeter(MetricNames.inFlight).lastValue == 0)
         for (container, count) in [("input_fn", 7), ("think", 7), ("output_fn", 5)] {
-            let timer = try kit.expectTimer(MetricNames.containerLatency, [(MetricNames.model, "scripted"), (MetricNames.container, container)])
+            let timer = try kit.expectRecorder(MetricNames.containerLatency, [(MetricNames.model, "scripted"), (MetricNames.container, container)])
             #expect(timer.values.count == count, "\(container)")
         }
     }

@@ -29,34 +29,43 @@ public final class InferencePipeline: Sendable {
 
     /// Decodes, predicts and encodes; never throws. With `accounting`, decode and encode are
     /// timed as the `input_fn` and `output_fn` containers (the model times its own stages).
+    ///
+    /// - Parameter startedAt: a monotonic clock reading taken just before (saves a reading).
     public func run(
         _ payload: ByteBuffer, contentType: MediaType, accept: MediaType, context: InvocationContext,
-        accounting: StageAccounting? = nil
+        accounting: StageAccounting? = nil, startedAt: UInt64? = nil
     ) -> Outcome {
-        let start = CPUClock.monotonicNanoseconds()
+        let start = startedAt ?? CPUClock.monotonicNanoseconds()
+        var mark = start
         let result: Result<[UInt8], ServingError> = payload.withUnsafeReadableBytes { bytes in
-            Result { try Self.steps(handler, bytes, contentType: contentType, accept: accept, context: context, accounting: accounting) }
-                .mapError { error in
-                    (error as? ServingError) ?? .internalError("the model failed: \(error)")
-                }
+            Result {
+                try Self.steps(handler, bytes, contentType: contentType, accept: accept, context: context, accounting: accounting, mark: &mark)
+            }
+            .mapError { error in
+                (error as? ServingError) ?? .internalError("the model failed: \(error)")
+            }
         }
-        return Outcome(result: result, modelNanoseconds: CPUClock.monotonicNanoseconds() &- start)
+        if accounting == nil || mark == start { mark = CPUClock.monotonicNanoseconds() }
+        return Outcome(result: result, modelNanoseconds: mark &- start)
     }
 
+    /// `mark` is the clock reading the steps start from; with accounting it ends as the
+    /// reading that closed the last timed step.
     private static func steps<H: ModelHandler>(
         _ handler: H, _ payload: UnsafeRawBufferPointer, contentType: MediaType, accept: MediaType, context: InvocationContext,
-        accounting: StageAccounting?
+        accounting: StageAccounting?, mark: inout UInt64
     ) throws -> [UInt8] {
         guard let accounting else {
             let input = try handler.decodeInput(payload, contentType: contentType, context: context)
             let output = try handler.predict(input, context: context)
             return try handler.encodeOutput(output, accept: accept, context: context)
         }
-        let input = try accounting.measure(container: accounting.inputContainer) {
+        let input = try accounting.measure(container: accounting.inputContainer, from: &mark) {
             try handler.decodeInput(payload, contentType: contentType, context: context)
         }
         let output = try handler.predict(input, context: context)
-        return try accounting.measure(container: accounting.outputContainer) {
+        mark = CPUClock.monotonicNanoseconds()
+        return try accounting.measure(container: accounting.outputContainer, from: &mark) {
             try handler.encodeOutput(output, accept: accept, context: context)
         }
     }

@@ -28,9 +28,10 @@ public enum MetricNames {
 
     /// Histogram buckets for latencies: 10 µs to 60 s, about three per decade. (swift-prometheus
     /// increments every bucket at or above a value, so each bucket costs on every observation.)
-    public static let latencyBuckets: [Duration] = [
-        .microseconds(10), .microseconds(30), .microseconds(100), .microseconds(300), .milliseconds(1),
-        .milliseconds(3), .milliseconds(10), .milliseconds(30), .milliseconds(100), .milliseconds(300),
-        .seconds(1), .seconds(3), .seconds(10), .seconds(60),
+    public static let latencyBuckets: [Double] = [
+        0.000_01, 0.000_03, 0.000_1, 0.000_3, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 60,
     ]
+
+    /// The histogram metrics, which are latencies in seconds.
+    public static let latencyHistograms = [modelLatency, overheadLatency, queueWait, containerLatency]
 }

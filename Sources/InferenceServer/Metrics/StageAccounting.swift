@@ -53,19 +53,24 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
 
     // MARK: Server side
 
-    /// Times `body` as container `index` (`inputContainer` or `outputContainer`).
+    /// Times `body` as container `index` (`inputContainer` or `outputContainer`), from the clock
+    /// reading `mark`, which it then moves to the end: consecutive steps share one reading.
     @inline(__always)
-    func measure<T>(container index: Int, _ body: () throws -> T) rethrows -> T {
-        let start = CPUClock.monotonicNanoseconds()
-        defer { record(index, since: start) }
+    func measure<T>(container index: Int, from mark: inout UInt64, _ body: () throws -> T) rethrows -> T {
+        let start = mark
+        defer { mark = record(index, since: start) }
         return try body()
     }
 
+    /// Records container `index` as running from `start` until now; returns now.
     @inline(__always)
-    private func record(_ index: Int, since start: UInt64) {
-        let elapsed = CPUClock.monotonicNanoseconds() &- start
+    @discardableResult
+    private func record(_ index: Int, since start: UInt64) -> UInt64 {
+        let now = CPUClock.monotonicNanoseconds()
+        let elapsed = now &- start
         wall[index] &+= elapsed
         metrics.containerLatency[index].recordNanoseconds(Int64(elapsed))
+        return now
     }
 
     /// Opens a window if none is open (the worker is about to run a job).

@@ -34,13 +34,17 @@ public struct InvocationsEndpoint: Sendable {
         let pipeline = self.pipeline, executor = self.executor, metrics = self.metrics, body = request.body
         let enqueuedAt = metrics == nil ? 0 : CPUClock.monotonicNanoseconds()
         let job = WorkerPool.Job(bytes: body.readableBytes) { worker in
+            var dequeuedAt: UInt64? = nil
             if let metrics {
-                metrics.queueWait.recordNanoseconds(Int64(CPUClock.monotonicNanoseconds() &- enqueuedAt))
+                let now = CPUClock.monotonicNanoseconds()
+                metrics.queueWait.recordNanoseconds(Int64(now &- enqueuedAt))
+                dequeuedAt = now
             }
             defer { metrics?.inFlight.decrement() }
             guard ticket.start() else { return }
             let context = InvocationContext(customAttributes: attributes, stageRecorder: worker.accounting, executor: executor)
-            let outcome = pipeline.run(body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting)
+            let outcome = pipeline.run(
+                body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting, startedAt: dequeuedAt)
             metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
             var response: Response
             switch outcome.result {

@@ -70,8 +70,9 @@ final class EMFGauge: RecorderHandler, MeterHandler, Sendable {
     }
 }
 
-/// A latency distribution for one interval, in log-spaced buckets about 2% wide.
-final class EMFTimer: TimerHandler, Sendable {
+/// A latency distribution for one interval, in log-spaced buckets about 2% wide; fed in
+/// nanoseconds (a swift-metrics timer) or in seconds (an aggregating recorder).
+final class EMFTimer: TimerHandler, RecorderHandler, Sendable {
     let key: EMFKey
     private static let bucketsPerOctave = 32.0
     private static let bucketCount = 40 * 32
@@ -85,6 +86,13 @@ final class EMFTimer: TimerHandler, Sendable {
             state.counts[index] &+= 1
             state.total += 1
         }
+    }
+
+    func record(_ value: Int64) { record(Double(value)) }
+
+    func record(_ seconds: Double) {
+        guard seconds.isFinite else { return }
+        recordNanoseconds(Int64(max(0, min(seconds, 1e9)) * 1e9))
     }
 
     static func bucket(of nanoseconds: Int64) -> Int {

@@ -25,8 +25,9 @@ public final class EMFMetricsFactory: MetricsFactory, Sendable {
         counter(EMFKey(label: label, dimensions: dimensions))
     }
 
+    /// An aggregating recorder (Swerve's latencies, in seconds) is a distribution; a plain one a gauge.
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        gauge(EMFKey(label: label, dimensions: dimensions))
+        aggregate ? timer(EMFKey(label: label, dimensions: dimensions)) : gauge(EMFKey(label: label, dimensions: dimensions))
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
@@ -34,8 +35,11 @@ public final class EMFMetricsFactory: MetricsFactory, Sendable {
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        let key = EMFKey(label: label, dimensions: dimensions)
-        return instruments.withLockedValue { state in
+        timer(EMFKey(label: label, dimensions: dimensions))
+    }
+
+    private func timer(_ key: EMFKey) -> EMFTimer {
+        instruments.withLockedValue { state in
             if let existing = state.timers[key] { return existing }
             let timer = EMFTimer(key: key)
             state.timers[key] = timer
