@@ -9,9 +9,12 @@ import NIOCore
 public final class InferencePipeline: Sendable {
     public let handler: any ModelHandler
     public let negotiator: ContentNegotiator
+    /// Whether the model times stages of its own (else its predict step is read separately).
+    private let modelHasStages: Bool
 
     public init(handler: any ModelHandler, defaultAccept: String?) throws {
         self.handler = handler
+        self.modelHasStages = !handler.stageNames.isEmpty
         self.negotiator = try ContentNegotiator(
             inputTypes: handler.inputContentTypes, outputTypes: handler.outputContentTypes, defaultAccept: defaultAccept)
     }
@@ -39,7 +42,9 @@ public final class InferencePipeline: Sendable {
         var mark = start
         let result: Result<[UInt8], ServingError> = payload.withUnsafeReadableBytes { bytes in
             Result {
-                try Self.steps(handler, bytes, contentType: contentType, accept: accept, context: context, accounting: accounting, mark: &mark)
+                try Self.steps(
+                    handler, bytes, contentType: contentType, accept: accept, context: context, accounting: accounting,
+                    modelHasStages: modelHasStages, mark: &mark)
             }
             .mapError { error in
                 (error as? ServingError) ?? .internalError("the model failed: \(error)")
@@ -53,7 +58,7 @@ public final class InferencePipeline: Sendable {
     /// reading that closed the last timed step.
     private static func steps<H: ModelHandler>(
         _ handler: H, _ payload: UnsafeRawBufferPointer, contentType: MediaType, accept: MediaType, context: InvocationContext,
-        accounting: StageAccounting?, mark: inout UInt64
+        accounting: StageAccounting?, modelHasStages: Bool, mark: inout UInt64
     ) throws -> [UInt8] {
         guard let accounting else {
             let input = try handler.decodeInput(payload, contentType: contentType, context: context)
@@ -64,7 +69,8 @@ public final class InferencePipeline: Sendable {
             try handler.decodeInput(payload, contentType: contentType, context: context)
         }
         let output = try handler.predict(input, context: context)
-        mark = CPUClock.monotonicNanoseconds()
+        // Encoding starts where the model's last stage ended (or now, for a model without stages).
+        mark = modelHasStages ? accounting.latestMark : CPUClock.monotonicNanoseconds()
         return try accounting.measure(container: accounting.outputContainer, from: &mark) {
             try handler.encodeOutput(output, accept: accept, context: context)
         }

@@ -21,6 +21,9 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     private var windowStartCPU: UInt64 = 0
     private var excludedWall: UInt64 = 0
     private var excludedCPU: UInt64 = 0
+    /// The clock reading that ended the last timed step: the next stage starts there, so stages
+    /// are contiguous and a request costs one reading per container.
+    private var lastMark: UInt64 = 0
     static let windowNanoseconds: UInt64 = 10_000_000
 
     init(metrics: ServerMetrics) {
@@ -35,8 +38,10 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
 
     // MARK: StageRecorder (the model's own stages)
 
+    /// The stage starts where the previous timed step ended (time between two stages counts
+    /// to the next one).
     public func stageStarted() -> StageStart {
-        StageStart(wallNanoseconds: CPUClock.monotonicNanoseconds(), cpuNanoseconds: 0)
+        StageStart(wallNanoseconds: lastMark, cpuNanoseconds: 0)
     }
 
     public func stageEnded(_ stage: Int, since start: StageStart) {
@@ -58,9 +63,13 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     @inline(__always)
     func measure<T>(container index: Int, from mark: inout UInt64, _ body: () throws -> T) rethrows -> T {
         let start = mark
+        lastMark = start
         defer { mark = record(index, since: start) }
         return try body()
     }
+
+    /// The reading that ended the last timed step.
+    var latestMark: UInt64 { lastMark }
 
     /// Records container `index` as running from `start` until now; returns now.
     @inline(__always)
@@ -70,6 +79,7 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
         let elapsed = now &- start
         wall[index] &+= elapsed
         metrics.containerLatency[index].recordNanoseconds(Int64(elapsed))
+        lastMark = now
         return now
     }
 
@@ -85,8 +95,9 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     /// Closes the window if it is old enough, or always when `idle` (the worker will sleep).
     func endWork(idle: Bool) {
         guard windowOpen else { return }
+        // Between jobs the last stage's reading is recent enough to judge the window's age.
+        if !idle && lastMark &- windowStartWall < Self.windowNanoseconds { return }
         let now = CPUClock.monotonicNanoseconds()
-        if !idle && now &- windowStartWall < Self.windowNanoseconds { return }
         let cpu = CPUClock.threadNanoseconds() &- windowStartCPU
         windowOpen = false
         let windowWall = now &- windowStartWall

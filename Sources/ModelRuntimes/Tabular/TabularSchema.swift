@@ -65,7 +65,7 @@ public struct TabularSchema: Sendable {
         storageSlots = slots
         numberColumnCount = numbers
         textColumnCount = texts
-        csvLayout = CSVLayout(columns)
+        csvLayout = CSVLayout(columns, storageSlots: slots, numberCount: numbers, textCount: texts)
     }
 
     /// The column's position, by JSON field name.

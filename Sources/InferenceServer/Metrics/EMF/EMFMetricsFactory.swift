@@ -39,30 +39,24 @@ public final class EMFMetricsFactory: MetricsFactory, Sendable {
     }
 
     private func timer(_ key: EMFKey) -> EMFTimer {
-        instruments.withLockedValue { state in
-            if let existing = state.timers[key] { return existing }
-            let timer = EMFTimer(key: key)
-            state.timers[key] = timer
-            return timer
-        }
+        instruments.withLockedValue { Self.instrument(key, in: &$0.timers, make: EMFTimer.init) }
     }
 
     private func counter(_ key: EMFKey) -> EMFCounter {
-        instruments.withLockedValue { state in
-            if let existing = state.counters[key] { return existing }
-            let counter = EMFCounter(key: key)
-            state.counters[key] = counter
-            return counter
-        }
+        instruments.withLockedValue { Self.instrument(key, in: &$0.counters, make: EMFCounter.init) }
     }
 
     private func gauge(_ key: EMFKey) -> EMFGauge {
-        instruments.withLockedValue { state in
-            if let existing = state.gauges[key] { return existing }
-            let gauge = EMFGauge(key: key)
-            state.gauges[key] = gauge
-            return gauge
-        }
+        instruments.withLockedValue { Self.instrument(key, in: &$0.gauges, make: EMFGauge.init) }
+    }
+
+    /// The instrument registered under `key`, made on first use: every handle with the same
+    /// label and dimensions aggregates into one.
+    private static func instrument<Instrument>(_ key: EMFKey, in table: inout [EMFKey: Instrument], make: (EMFKey) -> Instrument) -> Instrument {
+        if let existing = table[key] { return existing }
+        let made = make(key)
+        table[key] = made
+        return made
     }
 
     public func destroyCounter(_ handler: any CounterHandler) {}

@@ -88,26 +88,21 @@ struct CSVLayout: Sendable {
     let numberCount: Int
     let textCount: Int
 
-    init(_ columns: [TabularSchema.Column]) {
-        var slots: [Slot] = []
-        var numbers = 0, texts = 0
-        for column in columns {
+    /// - Parameters:
+    ///   - storageSlots: each column's index among the number or the text columns (-1: ignored),
+    ///     as `TabularSchema` assigns them.
+    init(_ columns: [TabularSchema.Column], storageSlots: [Int], numberCount: Int, textCount: Int) {
+        slots = zip(columns, storageSlots).map { column, slot in
             switch column.kind {
-            case .number:
-                slots.append(.number(numbers))
-                numbers += 1
-            case .text:
-                slots.append(.text(texts))
-                texts += 1
-            case .ignored:
-                slots.append(.ignored)
+            case .number: .number(slot)
+            case .text: .text(slot)
+            case .ignored: .ignored
             }
         }
-        self.slots = slots
         required = columns.map(\.isRequired)
         names = columns.map(\.name)
-        numberCount = numbers
-        textCount = texts
+        self.numberCount = numberCount
+        self.textCount = textCount
     }
 
     /// Concatenates decoded chunks, in order, into one batch.
