@@ -109,7 +109,13 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(.init(service: EMFReporter(factory: emfFactory, configuration: configuration.emf), successTerminationBehavior: .ignore))
         }
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await serviceGroup.run()
+        do {
+            try await serviceGroup.run()
+        } catch let error as ConfigurationError {
+            printError("swerve: \(error)")
+            try? await group.shutdownGracefully()
+            throw ExitCode(1)
+        }
         try await group.shutdownGracefully()
         logger.info("stopped")
     }

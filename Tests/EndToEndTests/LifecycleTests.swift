@@ -51,6 +51,15 @@ struct LifecycleTests {
         #expect(server.standardOutput.contains("drained"))
     }
 
+    @Test("a port already taken exits 1 with a message naming it")
+    func portTaken() throws {
+        let first = try SwerveProcess.serve(model: "real-estate")
+        let second = try SwerveProcess(["serve", "--model-dir", SwerveProcess.model("real-estate"), "--port", "\(first.port)"])
+        #expect(second.waitForExit(timeout: 20) == 1)
+        #expect(second.standardError.contains("cannot listen on 0.0.0.0:\(first.port): Address already in use"))
+        #expect(try LoopbackClient.exchange(port: first.port, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
+    }
+
     @Test("SIGINT stops an idle server with exit 0")
     func sigint() throws {
         let server = try SwerveProcess.serve(model: "real-estate")

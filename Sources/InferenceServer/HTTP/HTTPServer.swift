@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -30,7 +33,13 @@ public final class HTTPServer: Service, Sendable {
     }
 
     public func run() async throws {
-        let channel = try await bind()
+        let channel: any Channel
+        do {
+            channel = try await bind()
+        } catch let error as IOError {
+            throw ConfigurationError(
+                name: "port", problem: "cannot listen on \(configuration.host):\(configuration.port): \(String(cString: strerror(error.errnoCode)))")
+        }
         let port = channel.localAddress?.port ?? configuration.port
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         onBound(port)
