@@ -31,21 +31,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     let limits: ConnectionLimits
     private(set) var state = State.idle
 
-    private var head: HTTPRequestHead?
-    private var headers = RequestHeaders(HTTPHeaders())
-    private var version = HTTPVersion.http1_1
-    private var body: ByteBuffer?
-    private var receivedAt = NIODeadline.uptimeNanoseconds(0)
-    private var inflight: InvocationTicket?
-    private var route = ServerMetrics.Route.other
-    private var keepAlive = true
-    private var quiescing = false
-    private var pendingParts = CircularBuffer<HTTPServerRequestPart>()
-    private var readDeferred = false
-    private var lastProgress = NIODeadline.uptimeNanoseconds(0)
-    private var timer: Scheduled<Void>?
-    private var timerDeadline = NIODeadline.distantFuture
-    private var context: ChannelHandlerContext?
+    var head: HTTPRequestHead?
+    var headers = RequestHeaders(HTTPHeaders())
+    var version = HTTPVersion.http1_1
+    var body: ByteBuffer?
+    var receivedAt = NIODeadline.uptimeNanoseconds(0)
+    var inflight: InvocationTicket?
+    var route = ServerMetrics.Route.other
+    var keepAlive = true
+    var quiescing = false
+    var pendingParts = CircularBuffer<HTTPServerRequestPart>()
+    var readDeferred = false
+    var lastProgress = NIODeadline.uptimeNanoseconds(0)
+    var timer: Scheduled<Void>?
+    var timerDeadline = NIODeadline.distantFuture
+    var context: ChannelHandlerContext?
 
     init(router: Router, limits: ConnectionLimits) {
         self.router = router
@@ -174,12 +174,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     /// Answers with an error and closes the connection after it (the stream's framing is lost).
-    private func fail(_ error: ServingError, context: ChannelHandlerContext) {
+    func fail(_ error: ServingError, context: ChannelHandlerContext) {
         keepAlive = false
         write(Response.error(error), context: context)
     }
 
-    private func write(_ response: Response, context: ChannelHandlerContext) {
+    func write(_ response: Response, context: ChannelHandlerContext) {
         let close = !keepAlive || quiescing
         router.responded(route, status: response.status, elapsed: context.eventLoop.now - receivedAt, modelNanoseconds: response.modelNanoseconds)
         let bytes = ResponseSerializer.serialize(response, version: version, close: close, allocator: context.channel.allocator)
@@ -218,72 +218,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             readDeferred = true
         } else {
             context.read()
-        }
-    }
-
-    // MARK: Errors, shutdown, timers
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parseError = error as? HTTPParserError else {
-            context.close(promise: nil)
-            return
-        }
-        let serving: ServingError
-        switch parseError {
-        case .headerOverflow:
-            serving = ServingError(status: 431, code: "headers_too_large", message: "the request's header section exceeds \(limits.maxHeaderBytes) bytes")
-        case .invalidURL:
-            serving = ServingError(status: 400, code: "bad_request", message: "malformed request target")
-        default:
-            serving = ServingError(status: 400, code: "bad_request", message: "malformed HTTP request: \(parseError)")
-        }
-        switch state {
-        case .idle, .receiving: fail(serving, context: context)
-        case .responding: keepAlive = false  // finish the answer in flight, then close
-        case .closing: break
-        }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is QuiesceEvent {
-            quiescing = true
-            if state == .idle && pendingParts.isEmpty { context.close(promise: nil) }
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    private func armTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        if timer != nil && timerDeadline <= deadline { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in timerFired() }
-    }
-
-    private func timerFired() {
-        timer = nil
-        guard let context else { return }
-        let now = context.eventLoop.now
-        switch state {
-        case .idle, .receiving:
-            let deadline = lastProgress + limits.idleTimeout
-            if now >= deadline {
-                context.close(promise: nil)
-            } else {
-                armTimer(at: deadline, context: context)
-            }
-        case .responding:
-            let deadline = receivedAt + limits.requestTimeout
-            if let ticket = inflight, now >= deadline {
-                ticket.abandon()
-                inflight = nil
-                write(Response.error(.timedOut(after: limits.requestTimeout)), context: context)
-                armTimer(at: lastProgress + limits.idleTimeout, context: context)
-            } else {
-                armTimer(at: inflight == nil ? lastProgress + limits.idleTimeout : deadline, context: context)
-            }
-        case .closing:
-            break
         }
     }
 }

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A bad value found while decoding a chunk, numbered within the chunk until the chunks before
+/// it are known.
+struct CSVRowError: Error {
+    var row: Int
+    var column: Int?
+    var field: String?
+    var problem: String
+
+    func shifted(by rows: Int) -> CSVRowError {
+        var copy = self
+        copy.row += rows
+        return copy
+    }
+
+    var servingError: ServingError { .invalidInput(row: row, column: column, field: field, problem) }
+}
+
+/// Byte searches that use the C library's vectorised `memchr`.
+enum ByteScan {
+    /// The offset of the first `byte` at or after `start`, if any.
+    @inline(__always)
+    static func find(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// How many times `byte` occurs.
+    static func count(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var total = 0
+        var offset = 0
+        while let found = find(byte, in: bytes, from: offset) {
+            total += 1
+            offset = found + 1
+        }
+        return total
+    }
+}
+
+/// The request body, lent to the executor's threads for the duration of `forEachChunk`, which
+/// returns before the body goes away; they only read it.
+struct BorrowedBytes: @unchecked Sendable {
+    let bytes: UnsafeBufferPointer<UInt8>
+}
+
+/// Results of parallel chunks, each written once by its own chunk.
+final class ChunkResults<Value>: @unchecked Sendable {
+    private var results: [Result<Value, any Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    /// Called once per index, from any thread; indices never collide.
+    func store(_ index: Int, _ result: Result<Value, any Error>) {
+        results.withUnsafeMutableBufferPointer { $0[index] = result }
+    }
+
+    /// The values in order, or the error of the earliest failed chunk (the first bad row),
+    /// passed through `adjust` with the number of rows the chunks before it decoded.
+    func collect(adjust: (any Error, Int) -> any Error) throws -> [Value] where Value == CSVChunk {
+        var values: [Value] = []
+        var rowsBefore = 0
+        for result in results {
+            switch result! {
+            case .success(let chunk):
+                values.append(chunk)
+                rowsBefore += chunk.rowCount
+            case .failure(let error):
+                throw adjust(error, rowsBefore)
+            }
+        }
+        return values
+    }
+}
