@@ -79,12 +79,7 @@ struct JSONRecordDecoder {
             repeat {
                 let key = try Key(&scanner, schema: schema)
                 try scanner.expect(UInt8(ascii: ":"), "':'")
-                if let column = key.column {
-                    guard !builder.hasValue(column) else {
-                        throw ServingError.invalidInput(row: nil, field: schema.columns[column].name, "given more than once")
-                    }
-                    try readValue(&scanner, row: nil, column: column, into: &builder)
-                } else if key.isInstances, acceptsInstancesKey, scanner.peek() == UInt8(ascii: "[") {
+                if key.isInstances, acceptsInstancesKey, scanner.peek() == UInt8(ascii: "[") {
                     builder = ColumnBuilder(schema: schema)
                     try readRecordList(&scanner, into: &builder, row: { $0 })
                     while scanner.consume(UInt8(ascii: ",")) {
@@ -96,10 +91,8 @@ struct JSONRecordDecoder {
                     return .instances
                 } else if key.isInstances, acceptsInstancesKey {
                     throw ServingError.invalidInput("field \"instances\": expected an array of records")
-                } else if key.isFeatures, acceptsFeaturesKey, scanner.peek() == UInt8(ascii: "[") {
-                    try readArrayRecord(&scanner, row: nil, into: &builder)
                 } else {
-                    try scanner.skipValue(depth: 1)
+                    try readField(key, &scanner, row: nil, into: &builder)
                 }
             } while scanner.consume(UInt8(ascii: ","))
             try scanner.expect(UInt8(ascii: "}"), "',' or '}'")
@@ -134,18 +127,24 @@ struct JSONRecordDecoder {
         repeat {
             let key = try Key(&scanner, schema: schema)
             try scanner.expect(UInt8(ascii: ":"), "':'")
-            if let column = key.column {
-                guard !builder.hasValue(column) else {
-                    throw ServingError.invalidInput(row: row, field: schema.columns[column].name, "given more than once")
-                }
-                try readValue(&scanner, row: row, column: column, into: &builder)
-            } else if key.isFeatures, acceptsFeaturesKey, scanner.peek() == UInt8(ascii: "[") {
-                try readArrayRecord(&scanner, row: row, into: &builder)
-            } else {
-                try scanner.skipValue(depth: 2)
-            }
+            try readField(key, &scanner, row: row, into: &builder)
         } while scanner.consume(UInt8(ascii: ","))
         try scanner.expect(UInt8(ascii: "}"), "',' or '}'")
+    }
+
+    /// One member of a record object: a schema column's value, SageMaker's `features` array, or
+    /// an unknown field, skipped.
+    private func readField(_ key: Key, _ scanner: inout JSONScanner, row: Int?, into builder: inout ColumnBuilder) throws {
+        if let column = key.column {
+            guard !builder.hasValue(column) else {
+                throw ServingError.invalidInput(row: row, field: schema.columns[column].name, "given more than once")
+            }
+            try readValue(&scanner, row: row, column: column, into: &builder)
+        } else if key.isFeatures, acceptsFeaturesKey, scanner.peek() == UInt8(ascii: "[") {
+            try readArrayRecord(&scanner, row: row, into: &builder)
+        } else {
+            try scanner.skipValue(depth: 2)
+        }
     }
 
     private func readArrayRecord(_ scanner: inout JSONScanner, row: Int?, into builder: inout ColumnBuilder) throws {
