@@ -51,17 +51,18 @@ public struct ContentNegotiator: Sendable {
         guard let header, !header.isEmpty, header != "*/*" else { return fallback }
         if let exact = outputTypes.first(where: { $0.essence == header }) { return exact }
         var ranges: [(type: MediaType, quality: Double)] = []
+        var excluded: [MediaType] = []  // named with q=0: never chosen, even through a wildcard
         for item in header.split(separator: ",") {
             guard let range = MediaType(parsing: item) else { continue }
             let quality = range.parameter("q").flatMap(Double.init) ?? 1
-            if quality > 0 { ranges.append((range, quality)) }
+            if quality > 0 { ranges.append((range, quality)) } else { excluded.append(range.canonical) }
         }
+        let allowed = outputTypes.filter { !excluded.contains($0) }
         for (range, _) in ranges.enumerated().sorted(by: { ($0.element.quality, -$0.offset) > ($1.element.quality, -$1.offset) }).map(\.element) {
-            if range.type == "*" && range.subtype == "*" { return fallback }
             if range.subtype == "*" {
-                if range.covers(fallback) { return fallback }
-                if let match = outputTypes.first(where: { range.covers($0) }) { return match }
-            } else if outputTypes.contains(range.canonical) {
+                if range.covers(fallback), allowed.contains(fallback) { return fallback }
+                if let match = allowed.first(where: { range.covers($0) }) { return match }
+            } else if allowed.contains(range.canonical) {
                 return range.canonical
             }
         }
