@@ -25,6 +25,7 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
         case "application/json": known = 1
         case "text/csv": known = 2
         case "application/jsonlines": known = 3
+        // Other spellings of JSON Lines seen in the wild, read as application/jsonlines.
         case "application/x-jsonlines", "application/jsonl", "application/x-ndjson", "application/ndjson": known = 4
         default: known = 0
         }
@@ -113,11 +114,6 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
     public static let json = MediaType("application", "json")
     public static let csv = MediaType("text", "csv")
     public static let jsonLines = MediaType("application", "jsonlines")
-    /// Other spellings of JSON Lines seen in the wild, read as `application/jsonlines`.
-    public static let jsonLinesAliases: [MediaType] = [
-        MediaType("application", "x-jsonlines"), MediaType("application", "jsonl"),
-        MediaType("application", "x-ndjson"), MediaType("application", "ndjson"),
-    ]
 }
 
 extension UInt8 {

@@ -13,26 +13,27 @@ import Darwin
 /// that reads back to the same Float. Integral values lose the `.0` (`1`, not `1.0`), as Python's
 /// `json` would not, but CSV consumers such as Aurora expect.
 public enum NumberFormatting {
-    /// Appends `value`, or `null`/`NaN` text for non-finite values per `nonFinite`.
+    /// Appends `value`, or `nonFinite` (`null` for JSON) for NaN and infinities.
     public static func append(_ value: Double, to output: inout [UInt8], nonFinite: String = "null") {
-        guard value.isFinite else {
-            output.append(contentsOf: nonFinite.utf8)
-            return
-        }
-        if value == value.rounded(), abs(value) < 1e15 {
-            appendInteger(Int(value), to: &output)
-            return
-        }
-        output.append(contentsOf: value.description.utf8)
+        appendShortest(value, integralBelow: 1e15, to: &output, nonFinite: nonFinite)
     }
 
     /// Appends a Float as its shortest round-trip text.
     public static func append(_ value: Float, to output: inout [UInt8], nonFinite: String = "null") {
+        appendShortest(value, integralBelow: 1e7, to: &output, nonFinite: nonFinite)
+    }
+
+    /// Integral values below `integralBelow` (where every integer is exact) are written as
+    /// integers; others as Swift's shortest round-trip text for the type.
+    @inline(__always)
+    private static func appendShortest<Value: BinaryFloatingPoint & CustomStringConvertible>(
+        _ value: Value, integralBelow limit: Value, to output: inout [UInt8], nonFinite: String
+    ) {
         guard value.isFinite else {
             output.append(contentsOf: nonFinite.utf8)
             return
         }
-        if value == value.rounded(), abs(value) < 1e7 {
+        if value == value.rounded(), abs(value) < limit {
             appendInteger(Int(value), to: &output)
             return
         }
