@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "InferenceServer", targets: ["InferenceServer"]),
         .library(name: "ModelRuntimes", targets: ["ModelRuntimes"]),
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
+        .library(name: "SwerveKit", targets: ["SwerveKit"]),
         .executable(name: "swerve-bench", targets: ["SwerveBench"]),
     ],
     dependencies: [
@@ -37,10 +38,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: hotPathSettings
         ),
@@ -55,22 +59,22 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // The composition root: flags over environment, bootstrap logging/metrics once, run.
-        .executableTarget(
-            name: "SwerveCLI",
+        // The command line (serve, predict, load) as a library: `Swerve.main(handlers:)` gives a
+        // package with models of its own the whole server.
+        .target(
+            name: "SwerveKit",
             dependencies: [
                 "InferenceServer",
                 "ModelRuntimes",
                 "LoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The `swerve` executable: `Swerve.main()` with the built-in handlers.
+        .executableTarget(name: "SwerveCLI", dependencies: ["SwerveKit"]),
         // Test-only helpers shared by the server and end-to-end tests: a blocking loopback client
         // and an HTTP response reader for the test side.
         .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),

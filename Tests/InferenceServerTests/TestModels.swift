@@ -33,7 +33,10 @@ final class Gates: @unchecked Sendable {
 /// the test opens gate NAME, `spin:MS` burns MS of CPU time, `bad` is a 400,
 /// `crash` throws a non-serving error (a 500).
 struct ScriptedModel: ModelHandler {
-    static func load(from directory: ModelDirectory) throws -> ScriptedModel { ScriptedModel() }
+    static func load(from artifacts: ModelArtifacts) throws -> ScriptedModel { ScriptedModel() }
+
+    /// The deep health check's request: answered with 200 unless gate `probe-fails` is open.
+    static let sample = SampleRequest(contentType: "text/plain", body: Array("probe".utf8))
 
     var inputContentTypes: [MediaType] { [MediaType("text", "plain"), .json] }
     var outputContentTypes: [MediaType] { [MediaType("text", "plain"), .json] }

@@ -45,6 +45,11 @@ public struct ServerConfiguration: Sendable {
     /// EMF settings: `SWERVE_EMF_INTERVAL` seconds (60), `SWERVE_EMF_NAMESPACE` (Swerve),
     /// `SWERVE_ENDPOINT_NAME` (local), `SWERVE_VARIANT_NAME` (AllTraffic).
     public var emf = EMFConfiguration()
+    /// `SWERVE_DEEP_HEALTH_CHECK` (`on` enables): a background probe sends the model's sample
+    /// request through the pipeline every `deepHealthInterval`, and `/ping` reports its result.
+    public var deepHealthCheck = false
+    /// `SWERVE_DEEP_HEALTH_INTERVAL` in seconds, default 5.
+    public var deepHealthInterval = TimeAmount.seconds(5)
 
     public init() {}
 
@@ -71,6 +76,8 @@ public struct ServerConfiguration: Sendable {
         emf.namespace = reader.string("SWERVE_EMF_NAMESPACE") ?? emf.namespace
         emf.endpointName = reader.string("SWERVE_ENDPOINT_NAME") ?? emf.endpointName
         emf.variantName = reader.string("SWERVE_VARIANT_NAME") ?? emf.variantName
+        deepHealthCheck = try reader.switch("SWERVE_DEEP_HEALTH_CHECK") ?? deepHealthCheck
+        deepHealthInterval = try reader.seconds("SWERVE_DEEP_HEALTH_INTERVAL") ?? deepHealthInterval
     }
 }
 

@@ -35,7 +35,7 @@ public final class WorkerPool: @unchecked Sendable {
     public let queueDepth: Int
     public let maxQueuedBytes: Int
 
-    private let lock = PoolLock()
+    private let lock = ConditionLock()
     private var queue = CircularBuffer<Job>(initialCapacity: 64)
     private var helpers = CircularBuffer<Job>(initialCapacity: 8)
     private var queuedBytes = 0
@@ -61,6 +61,9 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Jobs waiting, readable without the lock (for metrics and for the executor's heuristics).
     private let waitingCount = ManagedAtomic(0)
+    /// Per worker: monotonic nanoseconds when its current job started, 0 while idle. Atomic:
+    /// written by the worker, read by health checks.
+    private let busySince: [ManagedAtomic<UInt64>]
 
     /// Where workers account their CPU time per container; nil when metrics are off.
     private let metrics: ServerMetrics?
@@ -72,6 +75,16 @@ public final class WorkerPool: @unchecked Sendable {
         self.queueDepth = queueDepth
         self.maxQueuedBytes = maxQueuedBytes
         self.metrics = metrics
+        self.busySince = (0..<workerCount).map { _ in ManagedAtomic(0) }
+    }
+
+    /// How many workers have been running their current job for longer than `nanoseconds`.
+    public func workersBusy(longerThan nanoseconds: UInt64) -> Int {
+        let now = CPUClock.monotonicNanoseconds()
+        return busySince.reduce(0) { count, since in
+            let started = since.load(ordering: .relaxed)
+            return started != 0 && now &- started > nanoseconds ? count + 1 : count
+        }
     }
 
     /// Starts the worker threads.
@@ -145,8 +158,10 @@ public final class WorkerPool: @unchecked Sendable {
             if let job = helpers.popFirst() ?? takeQueued() {
                 busyWorkers += 1
                 lock.unlock()
+                busySince[worker.index].store(CPUClock.monotonicNanoseconds(), ordering: .relaxed)
                 worker.accounting?.beginWork()
                 job.run(worker)
+                busySince[worker.index].store(0, ordering: .relaxed)
                 worker.accounting?.endWork(idle: false)
                 worker.flushIfDue()
                 lock.lock()

@@ -5,21 +5,6 @@ import NIOHTTP1
 /// factory, so that core code never touches the global `MetricsSystem` and tests can pass
 /// swift-metrics' `TestMetrics`.
 public final class ServerMetrics: Sendable {
-    /// Which route a request took, for the `route` label.
-    public enum Route: Int, Sendable, CaseIterable {
-        case invocations, ping, executionParameters, metrics, other
-
-        public var label: String {
-            switch self {
-            case .invocations: "/invocations"
-            case .ping: "/ping"
-            case .executionParameters: "/execution-parameters"
-            case .metrics: "/metrics"
-            case .other: "other"
-            }
-        }
-    }
-
     /// Status classes for the `status` label (Swerve never answers a request with 1xx or 3xx).
     static let statusClasses = ["2xx", "4xx", "5xx"]
 
@@ -47,9 +32,9 @@ public final class ServerMetrics: Sendable {
     ///   - model: the model's name, for the `model` label.
     ///   - stageNames: the model's own stages; `input_fn` and `output_fn` are added around them.
     public init(factory: any MetricsFactory, model: String, stageNames: [String]) {
-        requestCounters = Route.allCases.map { route in
+        requestCounters = RouteLabel.allCases.map { route in
             Self.statusClasses.map { status in
-                Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.label), (MetricNames.status, status)], factory: factory)
+                Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
         }
         modelLatency = LatencyHistogram(label: MetricNames.modelLatency, dimensions: [], factory: factory)
@@ -78,7 +63,7 @@ public final class ServerMetrics: Sendable {
     public func modelLoaded(seconds: Double) { modelLoad.record(seconds) }
 
     /// Counts a written response.
-    func countResponse(route: Route, status: UInt) {
+    func countResponse(route: RouteLabel, status: UInt) {
         let statusClass: Int
         switch status {
         case 200..<300: statusClass = 0

@@ -41,7 +41,7 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     /// The stage starts where the previous timed step ended (time between two stages counts
     /// to the next one).
     public func stageStarted() -> StageStart {
-        StageStart(wallNanoseconds: lastMark, cpuNanoseconds: 0)
+        StageStart(wallNanoseconds: lastMark)
     }
 
     public func stageEnded(_ stage: Int, since start: StageStart) {
