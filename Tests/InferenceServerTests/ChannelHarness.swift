@@ -82,7 +82,7 @@ struct TestServer {
     /// - Parameter metrics: when given, the server records into it (a `TestMetrics` factory), as
     ///   `swerve serve` records into Prometheus.
     init(
-        workers: Int = 2, queueDepth: Int = 64, metrics: (any MetricsFactory)? = nil,
+        workers: Int = 2, queueDepth: Int = 64, metrics: (any MetricsFactory)? = nil, sample: SampleRequest? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) throws {
         var configuration = ServerConfiguration()
@@ -90,7 +90,7 @@ struct TestServer {
         configuration.queueDepth = queueDepth
         configure(&configuration)
         server = try SwerveServer(
-            configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel(), sample: ScriptedModel.sample),
+            configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel(), sample: sample),
             metrics: metrics.map { .injected($0) })
         server.pool.start()
     }

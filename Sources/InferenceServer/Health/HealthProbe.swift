@@ -22,6 +22,7 @@ public final class HealthProbe: Service, @unchecked Sendable {
     /// Monotonic nanoseconds when the running probe started; 0 while none runs.
     private var runningSince: UInt64 = 0
     private var stopping = false
+    private var started = false
 
     /// Fails when the model cannot read the sample's content type.
     public init(pipeline: InferencePipeline, sample: SampleRequest, interval: TimeAmount) throws {
@@ -36,9 +37,19 @@ public final class HealthProbe: Service, @unchecked Sendable {
         }
     }
 
-    /// Probes at once, then every `interval`, on the probe's thread until graceful shutdown.
+    /// Starts the probe's thread: it probes at once, then every `interval`, until stopped.
+    /// Later calls do nothing.
+    public func start() {
+        let first = lock.withLock {
+            defer { started = true }
+            return !started
+        }
+        if first { _ = startThread { [self] in probeLoop() } }
+    }
+
+    /// Starts the probe (if `start` has not) and stops it on graceful shutdown.
     public func run() async throws {
-        _ = startThread { [self] in probeLoop() }
+        start()
         try? await gracefulShutdown()
         lock.withLock {
             stopping = true

@@ -42,6 +42,7 @@ public final class WorkerPool: @unchecked Sendable {
     private var idleWorkers = 0
     private var busyWorkers = 0
     private var stopping = false
+    private var hasStarted = false
     private var threadsRunning = 0
     private var stopped: [CheckedContinuation<Void, Never>] = []
     private let wakeScheduled = ManagedAtomic(false)
@@ -87,8 +88,13 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Starts the worker threads.
+    /// Starts the worker threads; later calls do nothing.
     public func start() {
+        let first = lock.withLock {
+            defer { hasStarted = true }
+            return !hasStarted
+        }
+        guard first else { return }
         lock.withLock { threadsRunning = workerCount }
         let started = (0..<workerCount).map { index in
             startThread { [self] in workLoop(WorkerContext(index: index, accounting: metrics.map { StageAccounting(metrics: $0) })) }

@@ -31,6 +31,8 @@ public final class SwerveServer: Sendable {
     private let sampler: ProcessSampler?
     /// The event-loop threads, known once `run` has started them (for the sampler's CPU split).
     private let eventLoopThreads = NIOLockedValueBox<[pthread_t]>([])
+    /// The running service group, for `shutdown()`; a shutdown asked for before it runs is kept.
+    private let running = NIOLockedValueBox<(group: ServiceGroup?, shutdownRequested: Bool)>((nil, false))
     private let logger: Logger
 
     /// - Parameters:
@@ -73,10 +75,22 @@ public final class SwerveServer: Sendable {
             configuration: configuration, metricsEndpoint: backends?.endpoint(sampler: sampler), metrics: metrics)
     }
 
+    /// Drains and stops a running server, as SIGTERM does.
+    public func shutdown() async {
+        let group = running.withLockedValue { state in
+            state.shutdownRequested = true
+            return state.group
+        }
+        await group?.triggerGracefulShutdown()
+    }
+
     /// Runs until SIGTERM or SIGINT (or `shutdownSignals`), then drains and returns.
     ///
     /// - Parameter onBound: called with the port once the socket listens (useful with port 0).
     public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], onBound: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        // Workers and probe run before the socket opens: nothing accepted waits for them.
+        pool.start()
+        probe?.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         let threads = try await EventLoopThreads.collect(group)
         eventLoopThreads.withLockedValue { $0 = threads }
@@ -93,6 +107,11 @@ public final class SwerveServer: Sendable {
         if let probe { services.append(.init(service: probe, successTerminationBehavior: .ignore)) }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+        let requested = running.withLockedValue { state in
+            state.group = serviceGroup
+            return state.shutdownRequested
+        }
+        if requested { await serviceGroup.triggerGracefulShutdown() }
         do {
             try await serviceGroup.run()
         } catch {
