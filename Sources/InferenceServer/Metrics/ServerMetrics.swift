@@ -9,6 +9,8 @@ public final class ServerMetrics: Sendable {
     static let statusClasses = ["2xx", "4xx", "5xx"]
 
     private let requestCounters: [[Counter]]
+    /// `http_server_request_duration_seconds`, by route and status class, like the counters.
+    private let requestDurations: [[LatencyHistogram]]
     let modelLatency: LatencyHistogram
     let overheadLatency: LatencyHistogram
     let queueWait: LatencyHistogram
@@ -22,6 +24,7 @@ public final class ServerMetrics: Sendable {
     let residentMemory: Recorder
     let memoryUtilization: Recorder
     let workerOverheadCPU: FloatingPointCounter
+    let inlineModelCPU: FloatingPointCounter
     /// Per-container handles, indexed like `containerNames`.
     let containerLatency: [LatencyHistogram]
     let containerCPU: [FloatingPointCounter]
@@ -37,6 +40,11 @@ public final class ServerMetrics: Sendable {
                 Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
         }
+        requestDurations = RouteLabel.allCases.map { route in
+            Self.statusClasses.map { status in
+                LatencyHistogram(label: MetricNames.requestDuration, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
+            }
+        }
         modelLatency = LatencyHistogram(label: MetricNames.modelLatency, dimensions: [], factory: factory)
         overheadLatency = LatencyHistogram(label: MetricNames.overheadLatency, dimensions: [], factory: factory)
         queueWait = LatencyHistogram(label: MetricNames.queueWait, dimensions: [], factory: factory)
@@ -50,6 +58,7 @@ public final class ServerMetrics: Sendable {
         residentMemory = Recorder(label: MetricNames.residentMemory, dimensions: [], aggregate: false, factory: factory)
         memoryUtilization = Recorder(label: MetricNames.memoryUtilization, dimensions: [], aggregate: false, factory: factory)
         workerOverheadCPU = FloatingPointCounter(label: MetricNames.workerOverheadCPU, dimensions: [], factory: factory)
+        inlineModelCPU = FloatingPointCounter(label: MetricNames.inlineModelCPU, dimensions: [], factory: factory)
         containerNames = [MetricNames.inputContainer] + stageNames + [MetricNames.outputContainer]
         containerLatency = containerNames.map {
             LatencyHistogram(label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
@@ -62,8 +71,8 @@ public final class ServerMetrics: Sendable {
     /// Records how long loading the model took.
     public func modelLoaded(seconds: Double) { modelLoad.record(seconds) }
 
-    /// Counts a written response.
-    func countResponse(route: RouteLabel, status: UInt) {
+    /// Counts a written response and records its duration (head received to response written).
+    func responded(route: RouteLabel, status: UInt, nanoseconds: Int64) {
         let statusClass: Int
         switch status {
         case 200..<300: statusClass = 0
@@ -72,6 +81,7 @@ public final class ServerMetrics: Sendable {
         default: return
         }
         requestCounters[route.rawValue][statusClass].increment()
+        requestDurations[route.rawValue][statusClass].recordNanoseconds(nanoseconds)
     }
 }
 

@@ -58,7 +58,7 @@ public final class Router: HTTPResponder {
 
     public func responded(_ response: Response, elapsed: TimeAmount) {
         guard let metrics else { return }
-        metrics.countResponse(route: response.route, status: response.status.code)
+        metrics.responded(route: response.route, status: response.status.code, nanoseconds: elapsed.nanoseconds)
         if response.route == .invocations {
             metrics.overheadLatency.recordNanoseconds(max(0, elapsed.nanoseconds - Int64(response.modelNanoseconds)))
         }
