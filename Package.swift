@@ -1,11 +1,6 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Release builds of the hot modules skip Swift's run-time exclusivity checks: on the request
-/// path they cost a thread-local lookup per class-property access (about 5% of the event loop's
-/// time). Debug builds, and so the tests, keep them.
-let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "swerve",
     platforms: [.macOS(.v14)],
@@ -24,12 +19,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // `swift package generate-documentation`: the DocC catalogs of the public libraries.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The models: codecs for tabular data, the runtimes, the catalog. No networking.
-        .target(name: "ModelRuntimes", swiftSettings: hotPathSettings),
+        .target(name: "ModelRuntimes"),
         // Everything between the socket and a model handler.
         .target(
             name: "InferenceServer",
@@ -44,9 +40,7 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            swiftSettings: hotPathSettings
+            ]
         ),
         // The load generator behind `swerve load`; NIO only, independent of the server.
         .target(
