@@ -24,8 +24,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Model worker threads (default: $SAGEMAKER_MODEL_SERVER_WORKERS, else 2 x cores + 1).")
     var workers: Int?
 
-    @Option(help: "Requests that may wait for a worker before new ones get 503 (default: $SWERVE_QUEUE_DEPTH, else 256).")
+    @Option(help: "A last bound on the requests waiting for a worker (default: $SWERVE_QUEUE_DEPTH, else 4096).")
     var queueDepth: Int?
+
+    @Option(help: "Seconds a request may expect to wait for a worker before it gets 503 (default: $SWERVE_MAX_QUEUE_WAIT, else 1).")
+    var maxQueueWait: Double?
+
+    @Option(help: "Requests estimated under this many microseconds run on their event loop; 0 sends all to the workers (default: $SWERVE_INLINE_MAX_US, else 200).")
+    var inlineMaxUs: Int?
 
     @Option(help: "Seconds a request may take before it gets 504 (default: $SAGEMAKER_MODEL_SERVER_TIMEOUT, else 60).")
     var timeout: Double?
@@ -113,6 +119,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let queueDepth {
             guard queueDepth > 0 else { throw ConfigurationError(name: "--queue-depth", problem: "must be at least 1") }
             configuration.queueDepth = queueDepth
+        }
+        if let maxQueueWait {
+            guard maxQueueWait > 0 else { throw ConfigurationError(name: "--max-queue-wait", problem: "must be positive") }
+            configuration.maxQueueWait = .nanoseconds(Int64(maxQueueWait * 1e9))
+        }
+        if let inlineMaxUs {
+            guard inlineMaxUs >= 0 else { throw ConfigurationError(name: "--inline-max-us", problem: "must be 0 or more") }
+            configuration.inlineMaxMicroseconds = inlineMaxUs
         }
         if let timeout {
             guard timeout > 0 else { throw ConfigurationError(name: "--timeout", problem: "must be positive") }

@@ -93,3 +93,37 @@ func waitUntil(seconds: Double = 10, _ condition: () throws -> Bool) async throw
     }
     Issue.record("condition not met within \(seconds) s")
 }
+
+@Suite("Small requests run on their event loop")
+struct InlineExecutionTests {
+    @Test("once the model is measured fast, small requests run inline and are answered and counted like any other")
+    func inlineRuns() async throws {
+        let factory = PreciseTestMetrics()
+        let server = try await LiveServer(workers: 2, metrics: factory) { $0.inlineMaxMicroseconds = 50_000 }
+        let client = try LoopbackClient(port: server.port)
+        for index in 0..<40 {
+            try client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
+            #expect(try client.response().body == "\(index)")
+        }
+        let inline = try factory.kit.expectCounter(MetricNames.inlineRequests).totalValue
+        #expect(inline >= 40 - Int64(AdmissionControl.warmUp) - 2, "after the warm-up the requests ran inline: \(inline)")
+        #expect(try factory.kit.expectRecorder(MetricNames.modelLatency).values.count == 40)
+        let containers = factory.floatingTotal(MetricNames.containerCPU, [(MetricNames.model, "scripted"), (MetricNames.container, "think")])
+        #expect(containers > 0)
+        await server.stop()
+        #expect(factory.floatingTotal(MetricNames.inlineModelCPU) > 0, "the event loops' share of model CPU is reported")
+    }
+
+    @Test("with inline runs off, every request goes to a worker")
+    func inlineOff() async throws {
+        let factory = PreciseTestMetrics()
+        let server = try await LiveServer(workers: 2, metrics: factory) { $0.inlineMaxMicroseconds = 0 }
+        let client = try LoopbackClient(port: server.port)
+        for index in 0..<20 {
+            try client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
+            #expect(try client.response().status == 200)
+        }
+        await server.stop()
+        #expect(try factory.kit.expectCounter(MetricNames.inlineRequests).totalValue == 0)
+    }
+}

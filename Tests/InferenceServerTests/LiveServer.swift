@@ -2,6 +2,7 @@ import Foundation
 import HTTPTestSupport
 @testable import InferenceServer
 import ModelRuntimes
+import CoreMetrics
 import NIOConcurrencyHelpers
 
 /// `SwerveServer.run` over `ScriptedModel` in this process, on a loopback port: the whole
@@ -13,7 +14,8 @@ final class LiveServer: Sendable {
     private let task: Task<Void, any Error>
 
     init(
-        workers: Int = 2, sample: SampleRequest? = nil, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in }
+        workers: Int = 2, sample: SampleRequest? = nil, metrics: (any MetricsFactory)? = nil,
+        configure: @Sendable (inout ServerConfiguration) -> Void = { _ in }
     ) async throws {
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
@@ -21,7 +23,8 @@ final class LiveServer: Sendable {
         configuration.workerCount = workers
         configure(&configuration)
         let server = try SwerveServer(
-            configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel(), sample: sample), metrics: nil)
+            configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel(), sample: sample),
+            metrics: metrics.map { .injected($0) })
         self.server = server
         let bound = NIOLockedValueBox<Int?>(nil)
         task = Task { try await server.run(shutdownSignals: []) { port in bound.withLockedValue { $0 = port } } }

@@ -14,8 +14,16 @@ public struct ServerConfiguration: Sendable {
     public var modelDirectory = "/opt/ml/model"
     /// `SAGEMAKER_MODEL_SERVER_WORKERS`, default (2 x cores) + 1.
     public var workerCount = ServerConfiguration.defaultWorkerCount
-    /// `SWERVE_QUEUE_DEPTH`: requests that may wait for a worker before new ones get 503.
-    public var queueDepth = 256
+    /// `SWERVE_MAX_QUEUE_WAIT` in seconds, default 1: a request whose expected wait for a worker
+    /// is longer gets 503 with Retry-After (admission by waiting time; see `AdmissionControl`).
+    public var maxQueueWait = TimeAmount.seconds(1)
+    /// `SWERVE_QUEUE_DEPTH`: a last bound on how many requests may wait for a worker, whatever
+    /// their expected wait (default 4096).
+    public var queueDepth = 4096
+    /// `SWERVE_INLINE_MAX_US`, default 200: requests estimated to take at most this many
+    /// microseconds run on their event loop (holding a worker permit) instead of crossing to a
+    /// worker thread and back; 0 sends every request to the workers.
+    public var inlineMaxMicroseconds = 200
     /// `SWERVE_QUEUE_MAX_MB`: request bytes that may wait for a worker before new ones get 503,
     /// so that a burst of large payloads cannot exhaust memory.
     public var queueMaxBytes = 256 << 20
@@ -64,6 +72,8 @@ public struct ServerConfiguration: Sendable {
         modelDirectory = reader.string("SM_MODEL_DIR") ?? modelDirectory
         workerCount = try reader.integer("SAGEMAKER_MODEL_SERVER_WORKERS", in: 1...1024) ?? workerCount
         queueDepth = try reader.integer("SWERVE_QUEUE_DEPTH", in: 1...1_000_000) ?? queueDepth
+        maxQueueWait = try reader.seconds("SWERVE_MAX_QUEUE_WAIT") ?? maxQueueWait
+        inlineMaxMicroseconds = try reader.integer("SWERVE_INLINE_MAX_US", in: 0...1_000_000) ?? inlineMaxMicroseconds
         queueMaxBytes = try reader.integer("SWERVE_QUEUE_MAX_MB", in: 1...1_000_000).map { $0 << 20 } ?? queueMaxBytes
         requestTimeout = try reader.seconds("SAGEMAKER_MODEL_SERVER_TIMEOUT") ?? requestTimeout
         maxPayloadBytes = try reader.integer("SAGEMAKER_MAX_PAYLOAD_IN_MB", in: 1...100_000).map { $0 << 20 } ?? maxPayloadBytes

@@ -40,9 +40,20 @@ extension ServingError {
         ServingError(status: 431, code: "headers_too_large", message: "the request's header section exceeds \(limit) bytes")
     }
 
-    /// 503 when the queue in front of the workers is full.
-    static func overloaded(queueDepth: Int) -> ServingError {
-        ServingError(status: 503, code: "overloaded", message: "all workers are busy and \(queueDepth) requests are already waiting; retry shortly")
+    /// 503 when a request cannot wait for a worker.
+    static func overloaded(_ refusal: WorkerPool.Refusal) -> ServingError {
+        let reason: String
+        switch refusal {
+        case .waitTooLong(let expected, let budget):
+            reason = "the expected wait for a worker (\(Int(expected / 1e6)) ms) exceeds the limit of \(Int(budget / 1e6)) ms (SWERVE_MAX_QUEUE_WAIT)"
+        case .tooManyBytes(let limit):
+            reason = "the requests waiting for a worker already hold \(limit >> 20) MiB of payload (SWERVE_QUEUE_MAX_MB)"
+        case .queueFull(let depth):
+            reason = "\(depth) requests are already waiting for a worker (SWERVE_QUEUE_DEPTH)"
+        case .stopping:
+            reason = "the server is shutting down"
+        }
+        return ServingError(status: 503, code: "overloaded", message: "\(reason); retry shortly")
     }
 
     /// 503 from `/ping` while the instance cannot serve (hung workers, a failing deep check).

@@ -3,16 +3,18 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers `POST /invocations`: negotiates the content types (415/406 at once, on the event
-/// loop), queues the request for a model worker (503 with Retry-After when the queue is full),
-/// and shapes the model's answer, or its error, into a response.
+/// loop), runs a small request right there when the pool allows it (`WorkerPool.tryRunInline`),
+/// else queues it for a model worker (503 with Retry-After when its wait would be too long), and
+/// shapes the model's answer, or its error, into a response.
 ///
 /// Queue wait, model latency, requests in flight and rejections are recorded here; the
-/// per-container figures are recorded by the worker's `StageAccounting`.
+/// per-container figures are recorded by the worker's or the event loop's `StageAccounting`.
 public final class InvocationService: Sendable {
     public let pipeline: InferencePipeline
     public let pool: WorkerPool
     private let metrics: ServerMetrics?
     private let executor: PoolExecutor
+    private let loopAccounting: LoopAccounting?
 
     /// - Parameter metrics: where queue wait, model latency, in-flight and rejections go (nil: off).
     public init(pipeline: InferencePipeline, pool: WorkerPool, metrics: ServerMetrics? = nil) {
@@ -20,6 +22,7 @@ public final class InvocationService: Sendable {
         self.pool = pool
         self.metrics = metrics
         self.executor = PoolExecutor(pool: pool)
+        self.loopAccounting = metrics.map { LoopAccounting(metrics: $0) }
     }
 
     /// Answers an invocation that arrived on `eventLoop`.
@@ -32,16 +35,33 @@ public final class InvocationService: Sendable {
         } catch {
             return .now(Self.response(failure: error))
         }
+        let bytes = request.body.readableBytes
+        if pool.tryRunInline(bytes: bytes) {
+            return .now(runInline(request, contentType: contentType, accept: accept, on: eventLoop))
+        }
         let pending = PendingResponse(eventLoop: eventLoop)
         let job = makeJob(request, contentType: contentType, accept: accept, pending: pending)
         metrics?.inFlight.increment()
-        guard pool.enqueue(job) else {
+        if case .failure(let refusal) = pool.enqueue(job) {
             metrics?.inFlight.decrement()
             metrics?.rejected.increment()
-            return .now(Response(error: .overloaded(queueDepth: pool.queueDepth), extraHeaders: [("retry-after", "1")]).labelled(.invocations))
+            return .now(Response(error: .overloaded(refusal), extraHeaders: [("retry-after", "1")]).labelled(.invocations))
         }
         pool.scheduleWake(on: eventLoop)
         return .later(pending)
+    }
+
+    /// Runs a small request on the event loop, holding one of the pool's permits.
+    private func runInline(_ request: Request, contentType: MediaType, accept: MediaType, on eventLoop: any EventLoop) -> Response {
+        let accounting = loopAccounting?.openWindow(on: eventLoop)
+        let context = InvocationContext(customAttributes: request.headers.customAttributes, stageRecorder: accounting)
+        let started = CPUClock.monotonicNanoseconds()
+        metrics?.queueWait.recordNanoseconds(0)
+        metrics?.inlineRequests.increment()
+        let outcome = pipeline.run(request.body, contentType: contentType, accept: accept, context: context, accounting: accounting, startedAt: started)
+        pool.finishInline(bytes: request.body.readableBytes, nanoseconds: outcome.modelNanoseconds)
+        metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
+        return Self.response(outcome, accept: accept)
     }
 
     /// The work a worker does for one request: run the pipeline, hand the answer to the request's

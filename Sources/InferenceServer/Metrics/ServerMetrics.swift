@@ -25,6 +25,7 @@ public final class ServerMetrics: Sendable {
     let memoryUtilization: Recorder
     let workerOverheadCPU: FloatingPointCounter
     let inlineModelCPU: FloatingPointCounter
+    let inlineRequests: Counter
     /// Per-container handles, indexed like `containerNames`.
     let containerLatency: [LatencyHistogram]
     let containerCPU: [FloatingPointCounter]
@@ -59,6 +60,7 @@ public final class ServerMetrics: Sendable {
         memoryUtilization = Recorder(label: MetricNames.memoryUtilization, dimensions: [], aggregate: false, factory: factory)
         workerOverheadCPU = FloatingPointCounter(label: MetricNames.workerOverheadCPU, dimensions: [], factory: factory)
         inlineModelCPU = FloatingPointCounter(label: MetricNames.inlineModelCPU, dimensions: [], factory: factory)
+        inlineRequests = Counter(label: MetricNames.inlineRequests, dimensions: [], factory: factory)
         containerNames = [MetricNames.inputContainer] + stageNames + [MetricNames.outputContainer]
         containerLatency = containerNames.map {
             LatencyHistogram(label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
