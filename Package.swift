@@ -61,12 +61,15 @@ let package = Package(
                 "InferenceServer",
                 "ModelRuntimes",
                 "LoadTesting",
+                "CMallocControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // glibc's mallopt, which Swift's Glibc module does not import.
+        .target(name: "CMallocControl"),
         // The `swerve` executable: `Swerve.main()` with the built-in handlers.
         .executableTarget(name: "SwerveCLI", dependencies: ["SwerveKit"]),
         // Test-only helpers shared by the server and end-to-end tests: a blocking loopback client

@@ -69,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
             printError("swerve: \(error)")
             throw ExitCode(2)
         }
+        MemoryPolicy.apply()
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)

@@ -8,7 +8,8 @@ import ServiceLifecycle
 ///
 /// It runs on a thread of its own, outside the worker pool and the event loops, so that a model
 /// that hangs in the probe is seen as "probe running too long" instead of blocking anything.
-/// A ping never runs the model; it reads the last result.
+/// A ping never runs the model; it reads the last result. `@unchecked Sendable`: every `var` is
+/// guarded by `lock`.
 public final class HealthProbe: Service, @unchecked Sendable {
     private let pipeline: InferencePipeline
     private let sample: SampleRequest

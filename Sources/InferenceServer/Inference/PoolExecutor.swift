@@ -31,6 +31,8 @@ public struct PoolExecutor: ParallelExecutor {
 }
 
 /// The chunks of one `forEach`, shared by the caller and its helpers.
+///
+/// `@unchecked Sendable`: every `var` is guarded by `lock`.
 final class ChunkBatch: @unchecked Sendable {
     private let lock = ConditionLock()
     private var body: (@Sendable (Int) -> Void)?

@@ -4,6 +4,9 @@ import NIOCore
 ///
 /// Results are batched per event loop and handed over when the worker runs out of queued work,
 /// or after half a millisecond, whichever comes first.
+///
+/// `@unchecked Sendable`: confined to its worker thread, the only one that touches `deliveries`
+/// and `oldestDelivery` (jobs receive it as a parameter and use it on that thread).
 public final class WorkerContext: @unchecked Sendable {
     /// The worker's index in the pool.
     public let index: Int

@@ -11,6 +11,9 @@ import ServiceLifecycle
 ///
 /// `sample()` may also be called at any time (a `/metrics` scrape does, so counters are exact at
 /// scrape time); calls are serialised.
+///
+/// `@unchecked Sendable`: the `last*` fields are guarded by `lock` (every `sample()` holds it); the
+/// rest are `let`.
 public final class ProcessSampler: Service, @unchecked Sendable {
     private let lock = ConditionLock()
     /// Threads whose CPU clocks are read, by role (asked for at each sample: pools start late).

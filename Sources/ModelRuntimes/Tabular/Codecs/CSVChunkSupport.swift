@@ -52,14 +52,26 @@ struct BorrowedBytes: @unchecked Sendable {
 }
 
 /// Results of parallel chunks, each written once by its own chunk.
+///
+/// `@unchecked Sendable`: each chunk writes only its own slot of memory allocated up front (no
+/// array whose reference every writer would touch), and the slots are read only after the
+/// executor has returned.
 final class ChunkResults<Value>: @unchecked Sendable {
-    private var results: [Result<Value, any Error>?]
+    private let results: UnsafeMutableBufferPointer<Result<Value, any Error>?>
 
-    init(count: Int) { results = Array(repeating: nil, count: count) }
+    init(count: Int) {
+        results = .allocate(capacity: count)
+        results.initialize(repeating: nil)
+    }
+
+    deinit {
+        results.deinitialize()
+        results.deallocate()
+    }
 
     /// Called once per index, from any thread; indices never collide.
     func store(_ index: Int, _ result: Result<Value, any Error>) {
-        results.withUnsafeMutableBufferPointer { $0[index] = result }
+        results[index] = result
     }
 
     /// The values in order, or the error of the earliest failed chunk (the first bad row),

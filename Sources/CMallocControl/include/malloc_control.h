@@ -1,0 +1,8 @@
+#ifndef SWERVE_MALLOC_CONTROL_H
+#define SWERVE_MALLOC_CONTROL_H
+
+/// Sets glibc's mmap threshold (and so turns its dynamic raising off); returns 0 where the
+/// allocator has no such setting.
+int swerve_set_mmap_threshold(int bytes);
+
+#endif
