@@ -6,32 +6,32 @@ import Testing
 struct MetricsEndToEndTests {
     static let row = "AK,55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4"
 
-    private func scrape(_ port: Int) throws -> (text: String, metrics: PrometheusText) {
-        let response = try LoopbackClient.exchange(port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    private func scrape(_ port: Int) async throws -> (text: String, metrics: PrometheusText) {
+        let response = try await LoopbackClient.exchange(port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(response.status == 200)
         #expect(response.header("content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
         return (response.body, try PrometheusText(response.body))
     }
 
     @Test("counters rise by exactly the requests made; container CPU is positive and adds up")
-    func churnTraffic() throws {
-        let server = try SwerveProcess.serve(model: "churn")
-        let (_, before) = try scrape(server.port)
+    func churnTraffic() async throws {
+        let server = try await SwerveProcess.serve(model: "churn")
+        let (_, before) = try await scrape(server.port)
         let client = try LoopbackClient(port: server.port)
         let batch = Array(repeating: Self.row, count: 2000).joined(separator: "\n")
         for index in 0..<40 {
-            try client.send(invocationRequest(index % 4 == 0 ? batch : Self.row, contentType: "text/csv"))
-            #expect(try client.response().status == 200)
+            try await client.send(invocationRequest(index % 4 == 0 ? batch : Self.row, contentType: "text/csv"))
+            #expect(try await client.response().status == 200)
         }
         for bad in ["AK,55", "AK,x55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4", "{"] {
-            try client.send(invocationRequest(bad, contentType: "text/csv"))
-            #expect(try client.response().status == 400)
+            try await client.send(invocationRequest(bad, contentType: "text/csv"))
+            #expect(try await client.response().status == 400)
         }
         for _ in 0..<5 {
-            try client.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = try client.response()
+            try await client.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try await client.response()
         }
-        let (text, after) = try scrape(server.port)
+        let (text, after) = try await scrape(server.port)
 
         func delta(_ name: String, _ labels: [String: String] = [:]) -> Double { after.sum(name, labels) - before.sum(name, labels) }
         #expect(delta("swerve_requests_total", ["route": "/invocations", "status": "2xx"]) == 40)
@@ -62,18 +62,18 @@ struct MetricsEndToEndTests {
     }
 
     @Test("--no-metrics serves without /metrics")
-    func metricsOff() throws {
-        let server = try SwerveProcess.serve(model: "real-estate", extraArguments: ["--no-metrics"])
-        #expect(try LoopbackClient.exchange(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").status == 404)
-        #expect(try LoopbackClient.exchange(port: server.port, invocationRequest(#"{"distance": 150}"#)).body == #"{"cost":50.3}"#)
+    func metricsOff() async throws {
+        let server = try await SwerveProcess.serve(model: "real-estate", extraArguments: ["--no-metrics"])
+        #expect(try await LoopbackClient.exchange(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").status == 404)
+        #expect(try await LoopbackClient.exchange(port: server.port, invocationRequest(#"{"distance": 150}"#)).body == #"{"cost":50.3}"#)
     }
 
     @Test("--emf writes aggregated EMF documents to stdout", .timeLimit(.minutes(1)))
-    func emf() throws {
-        let server = try SwerveProcess.serve(model: "churn", extraArguments: ["--emf", "--emf-interval", "0.5"],
+    func emf() async throws {
+        let server = try await SwerveProcess.serve(model: "churn", extraArguments: ["--emf", "--emf-interval", "0.5"],
             environment: ["SWERVE_ENDPOINT_NAME": "churn-endpoint"])
         for _ in 0..<10 {
-            #expect(try LoopbackClient.exchange(port: server.port, invocationRequest(Self.row, contentType: "text/csv")).body == "1\n")
+            #expect(try await LoopbackClient.exchange(port: server.port, invocationRequest(Self.row, contentType: "text/csv")).body == "1\n")
         }
         var documents: [[String: Any]] = []
         let deadline = Date().addingTimeInterval(10)
@@ -81,7 +81,7 @@ struct MetricsEndToEndTests {
             documents = server.standardOutput.split(separator: "\n").filter { $0.hasPrefix("{\"_aws\"") }
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             if documents.contains(where: { ($0["Invocations"] as? Double ?? 0) > 0 }) && documents.contains(where: { $0["ContainerName"] as? String == "xgboost" }) { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         let invocations = documents.compactMap { $0["Invocations"] as? Double }.reduce(0, +)
         #expect(invocations == 10, "every request counted once across the intervals")

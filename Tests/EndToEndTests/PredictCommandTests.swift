@@ -21,7 +21,7 @@ struct PredictCommandTests {
     }
 
     @Test("stdin to stdout, and a file whose extension names its type")
-    func realEstate() throws {
+    func realEstate() async throws {
         let model = SwerveProcess.model("real-estate")
         let csv = try predict(["--model-dir", model, "--content-type", "text/csv"], stdin: "150\n1000\n")
         #expect(csv.status == 0)
@@ -36,14 +36,14 @@ struct PredictCommandTests {
     }
 
     @Test("a missing input file is reported as an input problem, not a model problem")
-    func missingInputFile() throws {
+    func missingInputFile() async throws {
         let result = try predict(["--model-dir", SwerveProcess.model("real-estate"), "--input", "/nonexistent/rows.csv"])
         #expect(result.status == 1)
         #expect(result.error == "swerve: cannot read the input file /nonexistent/rows.csv: No such file or directory\n")
     }
 
     @Test("bad input exits 1 with the server's message")
-    func badInput() throws {
+    func badInput() async throws {
         let result = try predict(["--model-dir", SwerveProcess.model("real-estate"), "--content-type", "text/csv"], stdin: "150\nabc\n")
         #expect(result.status == 1)
         #expect(result.error.contains(#"row 2, column 1, field "distance": "abc" is not a number"#))

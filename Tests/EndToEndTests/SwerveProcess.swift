@@ -54,15 +54,19 @@ final class SwerveProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Starts `swerve serve` on a model and waits until it announces its port.
-    static func serve(model: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws -> SwerveProcess {
-        let server = try SwerveProcess(["serve", "--model-dir", Self.model(model), "--port", "0"] + extraArguments, environment: environment)
-        try server.waitForPort()
-        return server
-    }
-
     var standardOutput: String { lock.withLock { stdoutText } }
     var standardError: String { lock.withLock { stderrText } }
+
+    /// Whether standard error shows `text` within `timeout` seconds (the pipe's last bytes may
+    /// arrive after the process has exited).
+    func standardError(contains text: String, timeout: Double = 5) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if standardError.contains(text) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return standardError.contains(text)
+    }
 
     /// Waits for the "listening" line and reads the port from it.
     func waitForPort(timeout: Double = 20) throws {
@@ -82,7 +86,7 @@ final class SwerveProcess: @unchecked Sendable {
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for exit; returns the status, or nil after `timeout` seconds.
-    func waitForExit(timeout: Double = 30) -> Int32? {
+    func waitForExitBlocking(timeout: Double = 30) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline { return nil }
@@ -91,11 +95,25 @@ final class SwerveProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Starts `swerve serve` on a model and waits (off the cooperative pool) until it announces its port.
+    static func serve(model: String, extraArguments: [String] = [], environment: [String: String] = [:]) async throws -> SwerveProcess {
+        try await offThePool {
+            let server = try SwerveProcess(["serve", "--model-dir", Self.model(model), "--port", "0"] + extraArguments, environment: environment)
+            try server.waitForPort()
+            return server
+        }
+    }
+
+    /// `waitForExit(timeout:)`, off the cooperative pool.
+    func waitForExit(timeout: Double = 30) async -> Int32? {
+        (try? await offThePool { self.waitForExitBlocking(timeout: timeout) }) ?? nil
+    }
+
     /// Stops the server (SIGKILL if it will not stop on SIGTERM).
     func stop() {
         guard process.isRunning else { return }
         signal(SIGTERM)
-        if waitForExit(timeout: 10) == nil { kill(process.processIdentifier, SIGKILL) }
+        if waitForExitBlocking(timeout: 10) == nil { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit { stop() }

@@ -5,7 +5,10 @@ import Glibc
 
 /// A blocking TCP client on 127.0.0.1 that sends raw bytes and reads raw responses, so tests can
 /// speak exactly the HTTP they mean (pipelining, slow bytes, garbage) to a real server.
-public final class LoopbackClient {
+///
+/// `@unchecked Sendable`: a test uses a client from one task at a time (the async overloads in
+/// OffThePool.swift run its blocking calls on another thread while the task waits).
+public final class LoopbackClient: @unchecked Sendable {
     public let descriptor: Int32
     private var parser = ResponseParser()
 

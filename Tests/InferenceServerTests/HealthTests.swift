@@ -15,14 +15,15 @@ struct HealthTests {
             try client.send(invocationRequest("wait:\(gate)", contentType: "text/plain"))
             return client
         }
-        #expect(try server.ping().status == 200, "busy, but not yet for longer than the timeout")
-        for client in clients { #expect(try client.response().status == 504) }
-        try await Task.sleep(for: .milliseconds(50))
-        let stuck = try server.ping()
-        #expect(stuck.status == 503)
+        for client in clients { #expect(try await client.response().status == 504) }
+        var stuck = try await server.ping()
+        try await waitUntil {
+            stuck = try await server.ping()
+            return stuck.status == 503
+        }
         #expect(stuck.body.contains("all 2 workers have been running one request for more than 0.2 s"), "\(stuck.body)")
         Gates.shared.open(gates[0])
-        try await waitUntil { try server.ping().status == 200 }
+        try await waitUntil { try await server.ping().status == 200 }
         Gates.shared.open(gates[1])
         await server.stop()
     }
@@ -32,10 +33,10 @@ struct HealthTests {
         let server = try await LiveServer(workers: 2) { $0.requestTimeout = .milliseconds(100) }
         let gate = "one-hung-\(UUID())"
         let client = try LoopbackClient(port: server.port, timeout: 20)
-        try client.send(invocationRequest("wait:\(gate)", contentType: "text/plain"))
-        #expect(try client.response().status == 504)
+        try await client.send(invocationRequest("wait:\(gate)", contentType: "text/plain"))
+        #expect(try await client.response().status == 504)
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try server.ping().status == 200)
+        #expect(try await server.ping().status == 200)
         Gates.shared.open(gate)
         await server.stop()
     }
@@ -50,9 +51,9 @@ struct HealthTests {
             return client
         }
         try await Task.sleep(for: .milliseconds(50))
-        #expect(try server.ping().status == 200)
+        #expect(try await server.ping().status == 200)
         Gates.shared.open(gate)
-        for client in clients { #expect(try client.response().status == 200) }
+        for client in clients { #expect(try await client.response().status == 200) }
         await server.stop()
     }
 
@@ -63,11 +64,11 @@ struct HealthTests {
             $0.deepHealthCheck = true
             $0.deepHealthInterval = .milliseconds(50)
         }
-        try await waitUntil { try server.ping().status == 200 }
+        try await waitUntil { try await server.ping().status == 200 }
         Gates.shared.open(gate)
-        var failing = try server.ping()
+        var failing = try await server.ping()
         try await waitUntil {
-            failing = try server.ping()
+            failing = try await server.ping()
             return failing.status == 503
         }
         #expect(failing.body.contains("the model's sample request failed: 500 internal_error: the scripted model broke"), "\(failing.body)")
@@ -85,10 +86,10 @@ struct HealthTests {
 }
 
 /// Polls `condition` every 20 ms for up to `seconds`; records an issue if it never holds.
-func waitUntil(seconds: Double = 10, _ condition: () throws -> Bool) async throws {
+func waitUntil(seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
-        if try condition() { return }
+        if try await condition() { return }
         try await Task.sleep(for: .milliseconds(20))
     }
     Issue.record("condition not met within \(seconds) s")
@@ -102,8 +103,8 @@ struct InlineExecutionTests {
         let server = try await LiveServer(workers: 2, metrics: factory) { $0.inlineMaxMicroseconds = 50_000 }
         let client = try LoopbackClient(port: server.port)
         for index in 0..<40 {
-            try client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
-            #expect(try client.response().body == "\(index)")
+            try await client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
+            #expect(try await client.response().body == "\(index)")
         }
         let inline = try factory.kit.expectCounter(MetricNames.inlineRequests).totalValue
         #expect(inline >= 40 - Int64(AdmissionControl.warmUp) - 2, "after the warm-up the requests ran inline: \(inline)")
@@ -120,8 +121,8 @@ struct InlineExecutionTests {
         let server = try await LiveServer(workers: 2, metrics: factory) { $0.inlineMaxMicroseconds = 0 }
         let client = try LoopbackClient(port: server.port)
         for index in 0..<20 {
-            try client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
-            #expect(try client.response().status == 200)
+            try await client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
+            #expect(try await client.response().status == 200)
         }
         await server.stop()
         #expect(try factory.kit.expectCounter(MetricNames.inlineRequests).totalValue == 0)

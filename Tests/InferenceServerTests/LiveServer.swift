@@ -28,7 +28,7 @@ final class LiveServer: Sendable {
         self.server = server
         let bound = NIOLockedValueBox<Int?>(nil)
         task = Task { try await server.run(shutdownSignals: []) { port in bound.withLockedValue { $0 = port } } }
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while bound.withLockedValue({ $0 }) == nil {
             guard Date() < deadline else { throw TestTimeout() }
             try await Task.sleep(for: .milliseconds(5))
@@ -36,9 +36,9 @@ final class LiveServer: Sendable {
         port = bound.withLockedValue { $0 }!
     }
 
-    /// `GET /ping` on a new connection.
-    func ping() throws -> TestResponse {
-        try LoopbackClient.exchange(port: port, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+    /// `GET /ping` on a new connection (off the cooperative pool).
+    func ping() async throws -> TestResponse {
+        try await LoopbackClient.exchange(port: port, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
     }
 
     /// Drains and stops the server, as SIGTERM does, and waits until it has.

