@@ -12,13 +12,15 @@ set -euo pipefail
 
 usage() {
   cat <<EOF
-usage: scripts/postgres-stress.sh [--duration SECONDS] [--warmup SECONDS] [--runs N] [--clients N] [--threads N] [--keep-logs DIR]
+usage: scripts/postgres-stress.sh [--duration SECONDS] [--warmup SECONDS] [--runs N] [--clients N] [--threads N]
+                                 [--keep-logs DIR] [--baseline]
   --duration   seconds measured per run (default 60)
   --warmup     seconds per run before the measured window: clients connect, PL/Python loads (default 5)
   --runs       runs, each reported, then their medians (default 1)
   --clients    pgbench clients (default 100, the scenario's)
   --threads    pgbench threads (default 2)
   --keep-logs  copy PostgreSQL's, Swerve's and pgbench's logs here
+  --baseline   then one more run with the trigger disabled: PostgreSQL's own cost per insert
 EOF
 }
 
@@ -28,6 +30,7 @@ RUNS=1
 CLIENTS=100
 THREADS=2
 KEEP=""
+BASELINE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --clients) CLIENTS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --keep-logs) KEEP=$2; shift 2 ;;
+    --baseline) BASELINE=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -97,6 +101,18 @@ print("inserts/s %.0f; insert latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms; fai
          median(lambda r: r["cpu_s"]["pgbench"] / r["inserted"] * 1e6),
          median(lambda r: r["cpu_s"]["other"] / (r["wall_s"] * r["cores"]) * 100)))
 EOF
+fi
+
+if [ "$BASELINE" = 1 ]; then
+  echo
+  echo "== baseline: the same load with the trigger disabled (no Swerve call)"
+  pg_psql -c "ALTER TABLE churn_inserts DISABLE TRIGGER churn_inserts_predict"
+  (cd "$PG_WORK" && python3 "$REPO/scripts/postgres_stress_run.py" --postmaster "$POSTMASTER" --swerve "$SWERVE_PID" \
+    --metrics "http://127.0.0.1:$SWERVE_PORT/metrics" --log-dir "$PG_WORK" --baseline \
+    --warmup "$WARMUP" --duration "$DURATION" \
+    --psql "psql -X -q -h 127.0.0.1 -p $PG_PORT -U swerve -d postgres" \
+    -- pgbench -h 127.0.0.1 -p "$PG_PORT" -U swerve -n -c "$CLIENTS" -j "$THREADS" -f random-insert.pgbench postgres)
+  pg_psql -c "ALTER TABLE churn_inserts ENABLE TRIGGER churn_inserts_predict"
 fi
 
 echo

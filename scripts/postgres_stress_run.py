@@ -142,6 +142,8 @@ def main():
     parser.add_argument("--log-dir", required=True)
     parser.add_argument("--psql", required=True, help="the psql command line, split on spaces")
     parser.add_argument("--json")
+    parser.add_argument("--baseline", action="store_true",
+                        help="the trigger is disabled: report PostgreSQL's own cost only")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before the measured window")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds measured")
     parser.add_argument("pgbench", nargs=argparse.REMAINDER)
@@ -237,7 +239,13 @@ def main():
     }
     if process.returncode != 0 and not aborted or not inserted:
         sys.exit("pgbench failed (exit %d) or inserted nothing in the window:\n%s" % (process.returncode, output))
-    print(report(figures))
+    if args.baseline:
+        print("without the trigger: %.0f inserts/s; insert latency p50 %.1f ms, p99 %.1f ms; CPU per insert: PostgreSQL %.0f us, "
+              "pgbench %.0f us; other processes %.0f%% of the machine"
+              % (figures["inserts_per_s"], figures["latency_ms"]["p50"], figures["latency_ms"]["p99"],
+                 cpu["postgres"] / inserted * 1e6, cpu["pgbench"] / inserted * 1e6, cpu["other"] / (wall * figures["cores"]) * 100))
+    else:
+        print(report(figures))
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(figures, handle, indent=1)
