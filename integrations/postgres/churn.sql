@@ -487,7 +487,7 @@ CREATE OR REPLACE FUNCTION predict_churn_batch(customers churn_features[], max_r
 RETURNS boolean[]
 LANGUAGE sql VOLATILE AS $$
     SELECT answers::boolean[]
-    FROM aws_sagemaker.invoke_endpoint_batch('churn', max_rows_per_batch, (
+    FROM aws_sagemaker.invoke_endpoint_batch('churn', max_rows_per_batch, coalesce((
         SELECT array_agg(ARRAY[
                    c.state, c.acc_length::text, c.area_code::text, c.phone, c.int_plan, c.vmail_plan,
                    c.vmail_msg::text, c.day_mins::text, c.day_calls::text, c.day_charge::text,
@@ -498,7 +498,7 @@ LANGUAGE sql VOLATILE AS $$
         FROM unnest(customers) WITH ORDINALITY AS c(state, acc_length, area_code, phone, int_plan, vmail_plan,
              vmail_msg, day_mins, day_calls, day_charge, eve_mins, eve_calls, eve_charge,
              night_mins, night_calls, night_charge, int_mins, int_calls, int_charge, cust_service_calls, ordinal)
-    )) AS answers
+    ), '{}'::text[])) AS answers
 $$;
 
 COMMIT;
