@@ -2,7 +2,7 @@
 # PostgreSQL 15 and PL/Python from Debian, a throwaway cluster in a temporary directory on a
 # loopback port (never a system cluster), and Swerve on the churn model.
 #
-# Needs: REPO (the repository root). Sets: PG_WORK, PG_PORT, SWERVE_PORT, SWERVE_PID.
+# Needs: REPO (the repository root), python3. Sets: PG_WORK, PG_PORT, SWERVE_PORT, SWERVE_PID.
 # pg_cleanup stops whatever was started; the caller traps it on EXIT.
 
 PG_BINDIR=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
@@ -77,7 +77,8 @@ swerve_start() {
     >"${PG_WORK:-/tmp}/swerve.log" 2>&1 &
   SWERVE_PID=$!
   for _ in $(seq 1 200); do
-    if curl -sf "http://127.0.0.1:$SWERVE_PORT/ping" >/dev/null 2>&1; then
+    if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+         "http://127.0.0.1:$SWERVE_PORT/ping" >/dev/null 2>&1; then
       log "Swerve (pid $SWERVE_PID) on 127.0.0.1:$SWERVE_PORT serving $model_dir"
       return
     fi
