@@ -32,7 +32,7 @@ final class PostgresCluster: @unchecked Sendable {
     private var running = false
 
     /// Creates and starts a cluster; throws with the reason when PostgreSQL is missing or fails.
-    init() throws {
+    init() async throws {
         if let missing = Self.missing {
             throw ClusterError("PostgreSQL 15 with PL/Python is needed: missing \(missing). .ci/run installs postgresql and postgresql-plpython3-15.")
         }
@@ -45,14 +45,14 @@ final class PostgresCluster: @unchecked Sendable {
         }
         port = try freePort()
         let data = directory.appendingPathComponent("data").path
-        let initdb = try Self.runAsOwner(["\(Self.binDirectory)/initdb", "-D", data, "-U", "swerve", "--auth=trust",
+        let initdb = try await Self.runAsOwner(["\(Self.binDirectory)/initdb", "-D", data, "-U", "swerve", "--auth=trust",
                                           "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], in: directory)
         guard initdb.status == 0 else {
             try? FileManager.default.removeItem(at: directory)
             throw ClusterError("initdb failed: \(initdb.output)")
         }
         let options = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories=\(directory.path) -c fsync=off"
-        let start = try Self.runAsOwner(["\(Self.binDirectory)/pg_ctl", "-D", data, "-l", directory.appendingPathComponent("postgres.log").path,
+        let start = try await Self.runAsOwner(["\(Self.binDirectory)/pg_ctl", "-D", data, "-l", directory.appendingPathComponent("postgres.log").path,
                                          "-o", options, "-w", "-t", "60", "start"], in: directory)
         guard start.status == 0 else {
             let log = (try? String(contentsOf: directory.appendingPathComponent("postgres.log"), encoding: .utf8)) ?? ""
@@ -65,19 +65,19 @@ final class PostgresCluster: @unchecked Sendable {
     /// Runs SQL through `psql` (stops at the first error; tuples only, unaligned, fields
     /// separated by `|`). `variables` become `psql -v NAME=VALUE`.
     @discardableResult
-    func psql(_ sql: String, variables: [String: String] = [:]) throws -> PSQLResult {
+    func psql(_ sql: String, variables: [String: String] = [:]) async throws -> PSQLResult {
         var arguments = ["-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)",
                          "-U", "swerve", "-d", "postgres"]
         for (name, value) in variables.sorted(by: { $0.key < $1.key }) { arguments += ["-v", "\(name)=\(value)"] }
         arguments += ["-f", "-"]
-        let result = try Self.run("\(Self.binDirectory)/psql", arguments, input: sql)
+        let result = try await Self.run("\(Self.binDirectory)/psql", arguments, input: sql)
         return PSQLResult(status: result.status, output: result.stdout, errors: result.stderr)
     }
 
     /// Installs integrations/postgres/churn.sql pointing the `churn` endpoint at `swerveURL`.
-    func installChurn(swerveURL: String) throws {
+    func installChurn(swerveURL: String) async throws {
         let script = SwerveProcess.repositoryRoot.appendingPathComponent("integrations/postgres/churn.sql").path
-        let result = try Self.run("\(Self.binDirectory)/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "swerve_url=\(swerveURL)",
+        let result = try await Self.run("\(Self.binDirectory)/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "swerve_url=\(swerveURL)",
                                                                "-h", "127.0.0.1", "-p", "\(port)", "-U", "swerve", "-d", "postgres",
                                                                "-f", script], input: "")
         guard result.status == 0 else { throw ClusterError("churn.sql failed (\(result.status)): \(result.stderr)") }
@@ -87,8 +87,12 @@ final class PostgresCluster: @unchecked Sendable {
     func stop() {
         guard running else { return }
         running = false
-        _ = try? Self.runAsOwner(["\(Self.binDirectory)/pg_ctl", "-D", directory.appendingPathComponent("data").path,
-                                  "-m", "immediate", "-w", "stop"], in: directory)
+        if let command = try? Self.ownerCommand(["\(Self.binDirectory)/pg_ctl", "-D", directory.appendingPathComponent("data").path,
+                                                 "-m", "immediate", "-w", "stop"]),
+           let pid = try? Self.spawn(command[0], Array(command.dropFirst()), scratch: directory, currentDirectory: directory) {
+            var status: Int32 = 0
+            while waitpid(pid.pid, &status, 0) < 0 && errno == EINTR {}
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -96,30 +100,51 @@ final class PostgresCluster: @unchecked Sendable {
 
     // MARK: processes
 
-    private static func runAsOwner(_ command: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let result: (status: Int32, stdout: String, stderr: String)
-        if geteuid() == 0 {
-            let runuser = ["/usr/sbin/runuser", "/sbin/runuser"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/runuser"
-            result = try run(runuser, ["-u", "postgres", "--"] + command, input: "", currentDirectory: directory)
-        } else {
-            result = try run(command[0], Array(command.dropFirst()), input: "", currentDirectory: directory)
-        }
+    /// The command that runs `command` as the cluster's owner: `runuser -u postgres --` under root.
+    private static func ownerCommand(_ command: [String]) throws -> [String] {
+        guard geteuid() == 0 else { return command }
+        let runuser = ["/usr/sbin/runuser", "/sbin/runuser"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/runuser"
+        return [runuser, "-u", "postgres", "--"] + command
+    }
+
+    private static func runAsOwner(_ command: [String], in directory: URL) async throws -> (status: Int32, output: String) {
+        let owned = try ownerCommand(command)
+        let result = try await run(owned[0], Array(owned.dropFirst()), input: "", currentDirectory: directory)
         return (result.status, result.stdout + result.stderr)
     }
 
     /// Runs a program to completion with `input` on its standard input; its output goes through
-    /// temporary files. Spawned with posix_spawn and every descriptor above 2 closed, because
-    /// pg_ctl leaves a daemon behind: a daemon that inherited Foundation.Process's
-    /// exit-monitoring socket would keep that Process "running" for as long as the cluster runs.
+    /// temporary files. The wait polls, so a test waiting for psql does not hold one of Swift
+    /// concurrency's few threads (two on this machine) that other suites' async tests need.
     static func run(_ executable: String, _ arguments: [String], input: String,
-                    currentDirectory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+                    currentDirectory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-spawn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
+        try Data(input.utf8).write(to: scratch.appendingPathComponent("stdin"))
+        let child = try spawn(executable, arguments, scratch: scratch, currentDirectory: currentDirectory)
+        var status: Int32 = 0
+        while true {
+            let waited = waitpid(child.pid, &status, WNOHANG)
+            if waited == child.pid { break }
+            if waited < 0 && errno != EINTR { throw ClusterError("waitpid failed: errno \(errno)") }
+            try await Task.sleep(nanoseconds: 2_000_000)
+        }
+        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return (exitStatus, read(child.stdout), read(child.stderr))
+    }
+
+    /// Starts a program with `scratch/stdin` as its input and output to files in `scratch`.
+    /// Spawned with posix_spawn and every descriptor above 2 closed, because pg_ctl leaves a
+    /// daemon behind: a daemon that inherited Foundation.Process's exit-monitoring socket would
+    /// keep that Process "running" for as long as the cluster runs.
+    static func spawn(_ executable: String, _ arguments: [String], scratch: URL,
+                      currentDirectory: URL?) throws -> (pid: pid_t, stdout: String, stderr: String) {
         let inputPath = scratch.appendingPathComponent("stdin").path
-        let outputPath = scratch.appendingPathComponent("stdout").path
-        let errorPath = scratch.appendingPathComponent("stderr").path
-        try Data(input.utf8).write(to: URL(fileURLWithPath: inputPath))
+        let outputPath = scratch.appendingPathComponent("stdout-\(UUID().uuidString)").path
+        let errorPath = scratch.appendingPathComponent("stderr-\(UUID().uuidString)").path
+        if !FileManager.default.fileExists(atPath: inputPath) { _ = FileManager.default.createFile(atPath: inputPath, contents: nil) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -141,11 +166,7 @@ final class PostgresCluster: @unchecked Sendable {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw ClusterError("cannot run \(executable): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        return (exitStatus, read(outputPath), read(errorPath))
+        return (pid, outputPath, errorPath)
     }
 
     struct ClusterError: Error, CustomStringConvertible {

@@ -15,11 +15,11 @@ struct PostgresIntegrationTests {
 
     /// A cluster with churn.sql installed against a fresh Swerve on the churn model, plus a
     /// `churn-probability` endpoint (same server, `output=probability`) for exact comparisons.
-    private func scenario(swerveArguments: [String] = []) throws -> (PostgresCluster, SwerveProcess) {
-        let cluster = try PostgresCluster()
+    private func scenario(swerveArguments: [String] = []) async throws -> (PostgresCluster, SwerveProcess) {
+        let cluster = try await PostgresCluster()
         let server = try SwerveProcess.serve(model: "churn", extraArguments: swerveArguments)
-        try cluster.installChurn(swerveURL: "http://127.0.0.1:\(server.port)")
-        try expectSuccess(cluster.psql("""
+        try await cluster.installChurn(swerveURL: "http://127.0.0.1:\(server.port)")
+        try expectSuccess(await cluster.psql("""
             INSERT INTO aws_sagemaker.endpoints (endpoint_name, url, custom_attributes)
             VALUES ('churn-probability', 'http://127.0.0.1:\(server.port)', 'output=probability');
             """))
@@ -27,14 +27,14 @@ struct PostgresIntegrationTests {
     }
 
     @Test("golden rows inserted through the trigger store Swerve's own answer for each row, over one kept-alive connection")
-    func goldenRowsThroughTheTrigger() throws {
-        let (cluster, server) = try scenario()
+    func goldenRowsThroughTheTrigger() async throws {
+        let (cluster, server) = try await scenario()
         defer { cluster.stop(); server.stop() }
         let rows = try goldenRows()
-        try loadGolden(into: cluster)
+        try await loadGolden(into: cluster)
 
         let before = try metrics(server.port)
-        let inserted = try cluster.psql("""
+        let inserted = try await cluster.psql("""
             INSERT INTO churn_inserts (\(Self.columns)) SELECT \(Self.columns) FROM golden ORDER BY n;
             SELECT requests, rows_sent, connections_opened FROM aws_sagemaker.session_stats();
             SELECT coalesce(prediction::text, 'NULL') FROM churn_inserts ORDER BY id;
@@ -60,10 +60,10 @@ struct PostgresIntegrationTests {
     }
 
     @Test("NULL is sent as an empty field; commas, quotes and line ends are quoted")
-    func nullsAndQuoting() throws {
-        let (cluster, server) = try scenario()
+    func nullsAndQuoting() async throws {
+        let (cluster, server) = try await scenario()
         defer { cluster.stop(); server.stop() }
-        let encoded = try cluster.psql("""
+        let encoded = try await cluster.psql("""
             SELECT aws_sagemaker.csv_row('a,b', 'say "hi"', NULL, '', E'two\\nlines', ' padded', 'plain', E'cr\\r');
             """)
         try expectSuccess(encoded)
@@ -82,7 +82,7 @@ struct PostgresIntegrationTests {
         ]
         let client = try LoopbackClient(port: server.port)
         for (sql, csv) in cases {
-            let result = try cluster.psql("""
+            let result = try await cluster.psql("""
                 INSERT INTO churn_inserts (\(Self.columns)) VALUES \(sql) RETURNING prediction;
                 SELECT aws_sagemaker.invoke_endpoint('churn-probability', NULL, VARIADIC (
                     SELECT ARRAY[\(Self.columns.split(separator: ",").map { "f.\($0.trimmingCharacters(in: .whitespaces))::text" }.joined(separator: ", "))]
@@ -100,14 +100,14 @@ struct PostgresIntegrationTests {
     }
 
     @Test("a 25,000-row table is scored in 3 requests with answers in row order; 10,001 rows end with a batch of one")
-    func batchesOf10000() throws {
-        let (cluster, server) = try scenario()
+    func batchesOf10000() async throws {
+        let (cluster, server) = try await scenario()
         defer { cluster.stop(); server.stop() }
-        try loadGolden(into: cluster)
+        try await loadGolden(into: cluster)
         // Row i is golden row i mod 199: 199 distinct rows, and since 10,000 mod 199 = 50, requests
         // answered in the wrong order, or rows moved within a request, put answers on other rows.
         let distinct = 199
-        try expectSuccess(cluster.psql("""
+        try expectSuccess(await cluster.psql("""
             CREATE TABLE customers (LIKE churn_inserts INCLUDING DEFAULTS INCLUDING INDEXES);
             INSERT INTO customers (\(Self.columns))
             SELECT \(Self.columns) FROM generate_series(0, 24999) AS s(i) JOIN golden ON n = i % \(distinct) + 1 ORDER BY i;
@@ -125,7 +125,7 @@ struct PostgresIntegrationTests {
         #expect(Set(probabilities).count > 150, "answers that tell rows apart, so order is checked")
 
         let before = try metrics(server.port)
-        let updated = try cluster.psql("""
+        let updated = try await cluster.psql("""
             WITH batch AS (SELECT array_agg(id ORDER BY id) AS ids, array_agg(churn_features(c) ORDER BY id) AS rows FROM customers c)
             UPDATE customers c SET prediction = p.will_churn
             FROM batch, unnest(batch.ids, predict_churn_batch(batch.rows)) AS p(id, will_churn)
@@ -141,7 +141,7 @@ struct PostgresIntegrationTests {
         #expect(stored.count == 25_000)
         #expect(stored == (0..<25_000).map { labels[$0 % distinct] }, "UPDATE stored each row's own answer")
 
-        let selected = try cluster.psql("""
+        let selected = try await cluster.psql("""
             SELECT unnest(aws_sagemaker.invoke_endpoint_batch('churn-probability', NULL,
                 (SELECT array_agg(ARRAY[\(Self.columns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespaces))::text" }.joined(separator: ", "))] ORDER BY id)
                  FROM customers WHERE id < (SELECT min(id) + 10001 FROM customers))));
@@ -155,14 +155,14 @@ struct PostgresIntegrationTests {
     }
 
     @Test("Swerve slow, answering 5xx, or stopped: the statement fails naming the endpoint, and nothing is stored")
-    func swerveUnavailable() throws {
-        let (cluster, server) = try scenario()
+    func swerveUnavailable() async throws {
+        let (cluster, server) = try await scenario()
         defer { cluster.stop(); server.stop() }
         let url = "http://127.0.0.1:\(server.port)/invocations"
-        try expectSuccess(cluster.psql("INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL);"))
+        try expectSuccess(await cluster.psql("INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL);"))
 
         server.signal(SIGSTOP)
-        let slow = try cluster.psql("""
+        let slow = try await cluster.psql("""
             UPDATE aws_sagemaker.endpoints SET request_timeout_ms = 300 WHERE endpoint_name = 'churn';
             INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL);
             """)
@@ -171,7 +171,7 @@ struct PostgresIntegrationTests {
         #expect(slow.errors.contains(#"endpoint "churn" (POST \#(url)): no answer within 300 ms (request timeout), no HTTP status"#), "\(slow.errors)")
 
         let impatient = try SwerveProcess.serve(model: "churn", extraArguments: ["--timeout", "0.0001"])
-        let failing = try cluster.psql("""
+        let failing = try await cluster.psql("""
             INSERT INTO aws_sagemaker.endpoints (endpoint_name, url) VALUES ('impatient', 'http://127.0.0.1:\(impatient.port)');
             SELECT aws_sagemaker.invoke_endpoint_batch('impatient', NULL,
                 (SELECT array_agg(string_to_array('\(Self.exampleCSV)', ',')) FROM generate_series(1, 10000)));
@@ -182,28 +182,28 @@ struct PostgresIntegrationTests {
 
         server.stop()
         #expect(server.waitForExit() == 0)
-        let stopped = try cluster.psql("""
+        let stopped = try await cluster.psql("""
             UPDATE aws_sagemaker.endpoints SET request_timeout_ms = 10000 WHERE endpoint_name = 'churn';
             INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL), \(Self.exampleSQL);
             """)
         #expect(stopped.status != 0)
         #expect(stopped.errors.contains(#"endpoint "churn" (POST \#(url)): cannot connect (Connection refused), no HTTP status"#), "\(stopped.errors)")
-        let batch = try cluster.psql("""
+        let batch = try await cluster.psql("""
             WITH batch AS (SELECT array_agg(id ORDER BY id) AS ids, array_agg(churn_features(c) ORDER BY id) AS rows FROM churn_inserts c)
             UPDATE churn_inserts c SET prediction = NOT p.will_churn
             FROM batch, unnest(batch.ids, predict_churn_batch(batch.rows)) AS p(id, will_churn) WHERE c.id = p.id;
             """)
         #expect(batch.status != 0)
         #expect(batch.errors.contains("cannot connect (Connection refused)"))
-        let table = try cluster.psql("SELECT count(*), bool_and(prediction) FROM churn_inserts;")
+        let table = try await cluster.psql("SELECT count(*), bool_and(prediction) FROM churn_inserts;")
         #expect(table.lines == ["1|t"], "only the row inserted while Swerve answered, unchanged")
     }
 
     @Test("Swerve answering 400 for a bad row: the SQL error names the row, and nothing is stored")
-    func badRow() throws {
-        let (cluster, server) = try scenario()
+    func badRow() async throws {
+        let (cluster, server) = try await scenario()
         defer { cluster.stop(); server.stop() }
-        let single = try cluster.psql("""
+        let single = try await cluster.psql("""
             INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL),
                 ('AK', 55, 415, '312-6133', 'yes', 'no', 0, 'NaN', 157, 222.12, 228.5, 83, 19.42, 208.8, 111, 9.4, 12.7, 6, 3.43, 4);
             """)
@@ -213,18 +213,18 @@ struct PostgresIntegrationTests {
 
         let rows = (1...9).map { $0 == 7 ? "('KS', 7, 415, 'x', 'no', 'no', 0, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1e39, 1)::churn_features"
                                          : "('KS', \($0), 415, 'x', 'no', 'no', 0, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1)::churn_features" }
-        let batch = try cluster.psql("SELECT predict_churn_batch(ARRAY[\(rows.joined(separator: ", "))], 4);")
+        let batch = try await cluster.psql("SELECT predict_churn_batch(ARRAY[\(rows.joined(separator: ", "))], 4);")
         #expect(batch.status != 0)
         #expect(batch.errors.contains(#"answered HTTP 400 (invalid_input) for input row 7: row 3, column 19, field "int_charge""#), "\(batch.errors)")
         #expect(batch.errors.contains("DETAIL:  input row 7: KS,7,415,x,no,no,0,10,1,1,1,1,1,1,1,1,1,1,1e+39,1"), "\(batch.errors)")
-        #expect(try cluster.psql("SELECT count(*) FROM churn_inserts;").lines == ["0"])
+        #expect(try await cluster.psql("SELECT count(*) FROM churn_inserts;").lines == ["0"])
     }
 
     @Test("the connection is kept alive across calls, and replaced once after Swerve closes it while idle")
-    func keepAliveAndReconnect() throws {
-        let (cluster, server) = try scenario(swerveArguments: ["--idle-timeout", "0.5"])
+    func keepAliveAndReconnect() async throws {
+        let (cluster, server) = try await scenario(swerveArguments: ["--idle-timeout", "0.5"])
         defer { cluster.stop(); server.stop() }
-        let result = try cluster.psql("""
+        let result = try await cluster.psql("""
             INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL);
             INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL);
             INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL);
@@ -256,9 +256,9 @@ struct PostgresIntegrationTests {
     }
 
     /// Loads the golden rows into a table `golden` (n = file order) with churn_inserts' types.
-    private func loadGolden(into cluster: PostgresCluster) throws {
+    private func loadGolden(into cluster: PostgresCluster) async throws {
         let file = Self.golden.appendingPathComponent("churn-requests.csv").path
-        try expectSuccess(cluster.psql("""
+        try expectSuccess(await cluster.psql("""
             CREATE TABLE golden_text (n serial, \(Self.columns.split(separator: ",").map { "\($0) text" }.joined(separator: ",")));
             \\copy golden_text (\(Self.columns)) FROM '\(file)' WITH (FORMAT csv, HEADER true)
             CREATE TABLE golden AS
