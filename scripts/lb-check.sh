@@ -16,13 +16,17 @@ set -euo pipefail
 
 usage() {
   cat >&2 <<EOF
-usage: $0 [--containers [--image REF]] [--swerve PATH] [--rate R] [--duration S] [--crash-backoff S] [--keep]
+usage: $0 [--containers [--image REF]] [--swerve PATH] [--rate R] [--duration S] [--batch-rows N] [--crash-backoff S] [--keep]
   --containers     run the instances as podman containers (--restart=always) instead of runit services
   --image REF      image for --containers (default: build one with scripts/build-image.sh)
   --swerve PATH    swerve binary for the instances and the load (default .build/release/swerve,
                    else .build/debug/swerve, else build the debug one)
-  --rate R         open-loop requests/s through the balancer (default 200)
+  --rate R         open-loop requests/s through the balancer (default 150)
   --duration S     load duration in seconds (default 24; the events happen at 4 s and 13 s)
+  --batch-rows N   each request is a CSV batch of N real-estate rows, 2 bytes each (default
+                   10000: 20 KB, about 3 ms of work, so requests are in flight on the instance
+                   killed; HAProxy retries only requests that fit its 64 KiB buffer); 0 sends one
+                   JSON row
   --crash-backoff S  processes: seconds runit's finish script waits before a crashed instance is
                    restarted, as a restart backoff does (default 2; 0 restarts at once, often
                    before the balancer can notice)
@@ -35,9 +39,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 mode=processes
 image=""
 swerve=""
-rate=200
+rate=150
 duration=24
 crash_backoff=2
+batch_rows=10000
 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,6 +52,7 @@ while [ $# -gt 0 ]; do
     --rate) rate=${2:?}; shift 2 ;;
     --duration) duration=${2:?}; shift 2 ;;
     --crash-backoff) crash_backoff=${2:?}; shift 2 ;;
+    --batch-rows) batch_rows=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
     *) usage ;;
   esac
@@ -222,17 +228,29 @@ start_haproxy
 sleep 1
 
 # --- the run ---------------------------------------------------------------------------------
+if [ "$batch_rows" -gt 0 ]; then
+  awk -v n="$batch_rows" 'BEGIN { for (i = 0; i < n; i++) print 1 + i % 9 }' > "$work/batch.csv"
+  body=(--body "@$work/batch.csv" --content-type text/csv)
+else
+  body=(--body '{"distance": 150}' --content-type application/json)
+fi
 load_start=$(now)
 "$swerve" load "http://127.0.0.1:$lb_port/invocations" --rate "$rate" --duration "${duration}s" --timeout 5s \
-  --body '{"distance": 150}' --content-type application/json --json --quiet >"$work/load.json" 2>"$work/logs/load.err" &
+  "${body[@]}" --json --quiet >"$work/load.json" 2>"$work/logs/load.err" &
 load_pid=$!
 
 sleep_until() { local delay; delay=$(awk -v s="$load_start" -v o="$1" -v n="$(now)" 'BEGIN { d = s + o - n; printf "%.3f", (d > 0 ? d : 0) }'); sleep "$delay"; }
 
-# (a) crash: SIGKILL instance 1; (b) its restart comes from runsv / podman's restart policy.
+# (a) crash: SIGKILL instance 1 (at a moment HAProxy has requests on it, if that comes within
+# 2 s); (b) its restart comes from runsv / podman's restart policy.
 sleep_until 4
-in_flight_at_kill=$(stats_field 1 scur)
 victim=$(instance_pid 1)
+in_flight_at_kill=0
+for _ in $(seq 1 400); do
+  in_flight_at_kill=$(stats_field 1 scur)
+  [ "${in_flight_at_kill:-0}" -gt 0 ] && break
+  awk -v s="$load_start" -v n="$(now)" 'BEGIN { exit !(n - s > 6) }' && break
+done
 kill_at=$(now)
 kill -KILL "$victim"
 crash_down=$(wait_for 8 haproxy_event_after 1 DOWN "$kill_at")
@@ -254,6 +272,10 @@ rolling_end=$(now)
 
 wait "$load_pid" || true
 load_pid=""
+# HAProxy's own counts for the backend: retries, redispatches, connection and response errors.
+backend_counts=$(curl -s "http://127.0.0.1:$stats_port/stats;csv" | awk -F, '
+  NR == 1 { sub(/^# /, ""); for (i = 1; i <= NF; i++) c[$i] = i; next }
+  $1 == "swerve" && $2 == "BACKEND" { printf "{\"retries\": %d, \"redispatches\": %d, \"connection_errors\": %d, \"response_errors\": %d}", $c["wretr"], $c["wredis"], $c["econ"], $c["eresp"] }')
 rolling_down=$(haproxy_event_after 2 DOWN "$term_at")
 [ -n "$rolling_down" ] && [ -z "$rolling_up" ] && rolling_up=$(haproxy_event_after 2 UP "$rolling_down")
 
@@ -290,6 +312,7 @@ result = {
     "instances": 3,
     "rate": $rate,
     "duration_s": $duration,
+    "batch_rows": $batch_rows,
     "requests": load["requests"],
     "failed": load["failures"],
     "failed_during_crash": failed_crash,
@@ -297,6 +320,7 @@ result = {
     "failed_outside_events": load["failures"] - failed_crash - failed_rolling,
     "failures_by_kind": load["failuresByKind"],
     "in_flight_at_kill": int("$in_flight_at_kill" or 0),
+    "haproxy": json.loads('$backend_counts' or "{}"),
     "detect_s": detect,
     "restart_s": round(crash_restart - kill_at, 3) if crash_restart else None,
     "rejoin_s": rejoin,
@@ -311,12 +335,18 @@ result = {
     "max_ms": load["latencyMs"]["max"],
     "generator_cpu_percent": load["generatorCPUPercent"],
 }
+# An instance restarted before any check failed was never out of rotation: nothing to detect or
+# rejoin, which passes only if no request failed meanwhile.
+never_out = crash_down is None and crash_restart is not None and failed_crash == 0
+result["crash_marked_down"] = crash_down is not None
 checks = {
     "rolling restart without failures": failed_rolling == 0,
     "crash without failures (the balancer retries)": failed_crash == 0,
-    "detect_s <= 2": detect is not None and detect <= 2,
-    "rejoin_s <= 2": rejoin is not None and rejoin <= 2,
+    "detect_s <= 2": (detect is not None and detect <= 2) or never_out,
+    "rejoin_s <= 2": (rejoin is not None and rejoin <= 2) or never_out,
 }
+if never_out:
+    print(f"note    instance 1 was restarted {crash_restart - kill_at:.3f} s after the kill, before the balancer marked it down", file=sys.stderr)
 result["targets_met"] = all(checks.values())
 for name, ok in checks.items():
     print(("ok      " if ok else "MISSED  ") + name, file=sys.stderr)
