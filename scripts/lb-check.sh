@@ -81,6 +81,8 @@ if [ -z "$swerve" ]; then
   (cd "$repo" && swift build --product swerve >&2)
   swerve="$repo/.build/debug/swerve"
 fi
+[ -x "$swerve" ] || { echo "$0: $swerve is not an executable" >&2; exit 1; }
+swerve="$(cd "$(dirname "$swerve")" && pwd)/$(basename "$swerve")" # runsv runs ./run in the service directory
 if [ "$mode" = containers ] && [ -z "$image" ]; then
   image=$("$repo/scripts/build-image.sh" | tail -1)
 fi
