@@ -1,11 +1,6 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Release builds of the hot modules skip Swift's run-time exclusivity checks: on the request
-/// path they cost a thread-local lookup per class-property access (about 5% of the event loop's
-/// time). Debug builds, and so the tests, keep them.
-let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "swerve",
     platforms: [.macOS(.v14)],
@@ -14,6 +9,7 @@ let package = Package(
         .library(name: "InferenceServer", targets: ["InferenceServer"]),
         .library(name: "ModelRuntimes", targets: ["ModelRuntimes"]),
         .library(name: "LoadTesting", targets: ["LoadTesting"]),
+        .library(name: "SwerveKit", targets: ["SwerveKit"]),
         .executable(name: "swerve-bench", targets: ["SwerveBench"]),
     ],
     dependencies: [
@@ -23,12 +19,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // `swift package generate-documentation`: the DocC catalogs of the public libraries.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The models: codecs for tabular data, the runtimes, the catalog. No networking.
-        .target(name: "ModelRuntimes", swiftSettings: hotPathSettings),
+        .target(name: "ModelRuntimes"),
         // Everything between the socket and a model handler.
         .target(
             name: "InferenceServer",
@@ -37,12 +34,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: hotPathSettings
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         // The load generator behind `swerve load`; NIO only, independent of the server.
         .target(
@@ -55,22 +53,22 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // The composition root: flags over environment, bootstrap logging/metrics once, run.
-        .executableTarget(
-            name: "SwerveCLI",
+        // The command line (serve, predict, load) as a library: `Swerve.main(handlers:)` gives a
+        // package with models of its own the whole server.
+        .target(
+            name: "SwerveKit",
             dependencies: [
                 "InferenceServer",
                 "ModelRuntimes",
                 "LoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The `swerve` executable: `Swerve.main()` with the built-in handlers.
+        .executableTarget(name: "SwerveCLI", dependencies: ["SwerveKit"]),
         // Test-only helpers shared by the server and end-to-end tests: a blocking loopback client
         // and an HTTP response reader for the test side.
         .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),

@@ -11,7 +11,7 @@ enum StageBenchmark {
         }
         let repeats = arguments.count >= 4 && arguments[2] == "--repeats" ? Int(arguments[3]) ?? 20 : 20
         let threads = arguments.firstIndex(of: "--threads").flatMap { Int(arguments[$0 + 1]) } ?? 1
-        let loaded = try ModelCatalog.load(ModelDirectory(path: arguments[0]))
+        let loaded = try HandlerRegistry.builtIn.load(ModelDirectory(path: arguments[0]))
         let body = Array(try Data(contentsOf: URL(fileURLWithPath: arguments[1])))
         let executor: any ParallelExecutor = threads > 1 ? DispatchExecutor(parallelism: threads) : SerialExecutor()
         try time(loaded.handler, body: body, repeats: repeats, executor: executor)
@@ -69,7 +69,7 @@ final class WallClockRecorder: StageRecorder, Sendable {
     func samples(_ stage: Int) -> [Double] { times.withLock { $0[stage] } }
 
     func stageStarted() -> StageStart {
-        StageStart(wallNanoseconds: DispatchTime.now().uptimeNanoseconds, cpuNanoseconds: 0)
+        StageStart(wallNanoseconds: DispatchTime.now().uptimeNanoseconds)
     }
 
     func stageEnded(_ stage: Int, since start: StageStart) {

@@ -51,6 +51,34 @@ struct LifecycleTests {
         #expect(server.standardOutput.contains("drained"))
     }
 
+    @Test("SIGTERM closes the listening socket at once: new connections are refused while accepted requests finish")
+    func listenerClosesAtOnce() throws {
+        let server = try SwerveProcess.serve(model: "real-estate", extraArguments: ["--workers", "1"])
+        let busy = try LoopbackClient(port: server.port, timeout: 30)
+        let rows = 300_000
+        try busy.send(invocationRequest(String(repeating: "150\n", count: rows), contentType: "text/csv"))
+        Thread.sleep(forTimeInterval: 0.05)
+        server.signal(SIGTERM)
+        Thread.sleep(forTimeInterval: 0.02)
+        var attempts = 0, served = 0
+        let deadline = Date().addingTimeInterval(0.6)
+        while Date() < deadline, server.process.isRunning {
+            attempts += 1
+            if let client = try? LoopbackClient(port: server.port, timeout: 2),
+                (try? client.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")) != nil, (try? client.response()) != nil
+            {
+                served += 1
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(attempts >= 3, "the server was still draining while new connections were tried")
+        #expect(served == 0, "\(served) of \(attempts) connections made after SIGTERM were served")
+        let answer = try busy.response()
+        #expect(answer.status == 200)
+        #expect(answer.body.utf8.count == rows * 5)
+        #expect(server.waitForExit(timeout: 25) == 0)
+    }
+
     @Test("a port already taken exits 1 with a message naming it")
     func portTaken() throws {
         let first = try SwerveProcess.serve(model: "real-estate")

@@ -35,6 +35,13 @@ struct PredictCommandTests {
         #expect(asCSV.output == "50.3\n")
     }
 
+    @Test("a missing input file is reported as an input problem, not a model problem")
+    func missingInputFile() throws {
+        let result = try predict(["--model-dir", SwerveProcess.model("real-estate"), "--input", "/nonexistent/rows.csv"])
+        #expect(result.status == 1)
+        #expect(result.error == "swerve: cannot read the input file /nonexistent/rows.csv: No such file or directory\n")
+    }
+
     @Test("bad input exits 1 with the server's message")
     func badInput() throws {
         let result = try predict(["--model-dir", SwerveProcess.model("real-estate"), "--content-type", "text/csv"], stdin: "150\nabc\n")

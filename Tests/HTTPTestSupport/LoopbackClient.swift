@@ -23,11 +23,9 @@ public final class LoopbackClient {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else {
-            let code = errno
-            close(descriptor)
-            throw ClientError.connect(code)
-        }
+        // No close here: once every stored property is set, a throwing init still runs deinit,
+        // which closes the socket (closing it here too would close whatever reused the number).
+        guard result == 0 else { throw ClientError.connect(errno) }
     }
 
     deinit { close(descriptor) }

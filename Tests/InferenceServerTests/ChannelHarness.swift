@@ -6,6 +6,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import Testing
+import CoreMetrics
 
 /// One server connection on NIO's thread-safe testing channel: bytes in, responses out, with
 /// virtual time for the idle and request timers.
@@ -13,10 +14,10 @@ final class TestConnection {
     let channel = NIOAsyncTestingChannel()
     private var parser = ResponseParser()
 
-    init(router: Router, configuration: ServerConfiguration) async throws {
+    init(responder: any HTTPResponder, configuration: ServerConfiguration) async throws {
         let channel = self.channel
         try await channel.eventLoop.submit {
-            try HTTPServer.configurePipeline(channel.pipeline.syncOperations, router: router, configuration: configuration)
+            try HTTPServer.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration)
         }.get()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
     }
@@ -70,37 +71,35 @@ final class TestConnection {
 
 struct TestTimeout: Error {}
 
-/// A router over `ScriptedModel` and a real worker pool.
+/// The server `swerve serve` runs (`SwerveServer`), over `ScriptedModel`, with its router driven
+/// through testing channels.
 struct TestServer {
-    let configuration: ServerConfiguration
-    let pool: WorkerPool
-    let router: Router
+    let server: SwerveServer
 
-    /// - Parameter metrics: when given, the server records into it, as `swerve serve` does.
+    var configuration: ServerConfiguration { server.configuration }
+    var pool: WorkerPool { server.pool }
+
+    /// - Parameter metrics: when given, the server records into it (a `TestMetrics` factory), as
+    ///   `swerve serve` records into Prometheus.
     init(
-        workers: Int = 2, queueDepth: Int = 64, metrics: ServerMetrics? = nil,
+        workers: Int = 2, queueDepth: Int = 64, metrics: (any MetricsFactory)? = nil, sample: SampleRequest? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) throws {
         var configuration = ServerConfiguration()
         configuration.workerCount = workers
         configuration.queueDepth = queueDepth
         configure(&configuration)
-        self.configuration = configuration
-        pool = WorkerPool(workerCount: workers, queueDepth: queueDepth, maxQueuedBytes: configuration.queueMaxBytes, metrics: metrics)
-        pool.start()
-        let pipeline = try InferencePipeline(handler: ScriptedModel(), defaultAccept: nil)
-        let render: @Sendable () -> Response = { Response.json("{}") }
-        let endpoint = metrics == nil ? nil : render
-        router = Router(
-            invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool, metrics: metrics), configuration: configuration,
-            metricsEndpoint: endpoint, metrics: metrics)
+        server = try SwerveServer(
+            configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel(), sample: sample),
+            metrics: metrics.map { .injected($0) })
+        server.pool.start()
     }
 
     func connect() async throws -> TestConnection {
-        try await TestConnection(router: router, configuration: configuration)
+        try await TestConnection(responder: server.router, configuration: configuration)
     }
 
-    func stop() async { await pool.shutdownGracefully() }
+    func stop() async { await server.pool.shutdownGracefully() }
 }
 
 /// `POST /invocations` with a text/plain body.

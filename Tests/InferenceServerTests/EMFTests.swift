@@ -10,10 +10,10 @@ struct EMFTests {
     func documents() throws {
         let factory = EMFMetricsFactory()
         let metrics = ServerMetrics(factory: factory, model: "churn", stageNames: ["xgboost"])
-        for _ in 0..<7 { metrics.countResponse(route: .invocations, status: 200) }
-        metrics.countResponse(route: .invocations, status: 400)
-        metrics.countResponse(route: .invocations, status: 503)
-        metrics.countResponse(route: .ping, status: 200)
+        for _ in 0..<7 { metrics.responded(route: .invocations, status: 200, nanoseconds: 1_000) }
+        metrics.responded(route: .invocations, status: 400, nanoseconds: 1_000)
+        metrics.responded(route: .invocations, status: 503, nanoseconds: 1_000)
+        metrics.responded(route: .ping, status: 200, nanoseconds: 1_000)
         for microseconds in [100, 200, 300, 400] { metrics.modelLatency.recordNanoseconds(Int64(microseconds * 1000)) }
         metrics.containerLatency[1].recordNanoseconds(50_000)
         metrics.containerCPU[1].increment(by: 0.125)

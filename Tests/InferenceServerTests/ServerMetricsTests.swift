@@ -21,8 +21,7 @@ struct ServerMetricsTests {
 
     @Test("requests by route and status, model and overhead latency, queue wait, in flight, per container")
     func requestMetrics() async throws {
-        let metrics = makeMetrics()
-        let server = try TestServer(metrics: metrics)
+        let server = try TestServer(metrics: factory)
         let connection = try await server.connect()
         for index in 0..<5 {
             try await connection.send(invocation("echo:\(index)"))
@@ -58,8 +57,7 @@ struct ServerMetricsTests {
 
     @Test("503 rejections are counted")
     func rejections() async throws {
-        let metrics = makeMetrics()
-        let server = try TestServer(workers: 1, queueDepth: 1, metrics: metrics)
+        let server = try TestServer(workers: 1, queueDepth: 1, metrics: factory)
         let busy = try await server.connect(), queued = try await server.connect(), refused = try await server.connect()
         let gate = "reject-\(UUID())"
         try await busy.send(invocation("wait:\(gate)"))
@@ -78,8 +76,7 @@ struct ServerMetricsTests {
 
     @Test("container CPU seconds plus worker overhead add up to the workers' thread CPU time")
     func cpuAddsUp() async throws {
-        let metrics = makeMetrics()
-        let server = try TestServer(workers: 1, metrics: metrics)
+        let server = try TestServer(workers: 1, metrics: factory)
         let before = ProcessSampler.threadCPU(server.pool.workerThreads[0])
         let connection = try await server.connect()
         for _ in 0..<4 {

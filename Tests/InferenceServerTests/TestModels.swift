@@ -20,6 +20,12 @@ final class Gates: @unchecked Sendable {
         return true
     }
 
+    func isOpen(_ name: String) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return open.contains(name)
+    }
+
     func open(_ name: String) {
         condition.lock()
         open.insert(name)
@@ -33,7 +39,13 @@ final class Gates: @unchecked Sendable {
 /// the test opens gate NAME, `spin:MS` burns MS of CPU time, `bad` is a 400,
 /// `crash` throws a non-serving error (a 500).
 struct ScriptedModel: ModelHandler {
-    static func load(from directory: ModelDirectory) throws -> ScriptedModel { ScriptedModel() }
+    static func load(from artifacts: ModelArtifacts) throws -> ScriptedModel { ScriptedModel() }
+
+    /// A deep health check's request: answered with 200 until gate NAME opens, then a 500 (a
+    /// model that starts failing).
+    static func sample(failingAfter gate: String) -> SampleRequest {
+        SampleRequest(contentType: "text/plain", body: Array("probe:\(gate)".utf8))
+    }
 
     var inputContentTypes: [MediaType] { [MediaType("text", "plain"), .json] }
     var outputContentTypes: [MediaType] { [MediaType("text", "plain"), .json] }
@@ -66,6 +78,10 @@ struct ScriptedModel: ModelHandler {
                 usleep(UInt32(min(100_000, (end - CPUClock.monotonicNanoseconds()) / 1000 + 1)))
             }
             return "slept \(milliseconds)"
+        }
+        if input.hasPrefix("probe:") {
+            if Gates.shared.isOpen(String(input.dropFirst(6))) { throw ServingError.internalError("the scripted model broke") }
+            return "healthy"
         }
         if input == "bad" { throw ServingError.invalidInput(row: 2, column: 3, "scripted problem") }
         if input == "crash" { throw CocoaError(.featureUnsupported) }

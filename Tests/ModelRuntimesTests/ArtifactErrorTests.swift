@@ -115,7 +115,7 @@ import Testing
         files[name] = String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self)
         let directory = try TemporaryModelDirectory(files: files)
         defer { directory.remove() }
-        return try #require(throws: ModelLoadError.self) { _ = try ModelCatalog.load(directory.directory) }
+        return try #require(throws: ModelLoadError.self) { _ = try HandlerRegistry.builtIn.load(directory.directory) }
     }
 
     @Test func brokenChurnDocumentsAreRefusedNamingFileAndField() throws {
@@ -150,10 +150,10 @@ import Testing
     @Test func aDirectoryWithoutManifestOrModelSaysWhatItFound() throws {
         let empty = try TemporaryModelDirectory(files: [:])
         defer { empty.remove() }
-        #expect(throws: ModelLoadError.self) { _ = try ModelCatalog.load(empty.directory) }
+        #expect(throws: ModelLoadError.self) { _ = try HandlerRegistry.builtIn.load(empty.directory) }
         let two = try TemporaryModelDirectory(files: ["a.json": "{\"learner\": {}}", "b.json": "{\"learner\": {}}"])
         defer { two.remove() }
-        let error = try #require(throws: ModelLoadError.self) { _ = try ModelCatalog.load(two.directory) }
+        let error = try #require(throws: ModelLoadError.self) { _ = try HandlerRegistry.builtIn.load(two.directory) }
         #expect(error.problem.contains("2 XGBoost JSON models"), "\(error)")
     }
 }
@@ -172,7 +172,7 @@ import Testing
         files["manifest.json"] = #"{"format": "swerve-model/v1", "name": "churn", "handler": "pipeline", "model": "churn-pipeline.json"}"#
         let directory = try TemporaryModelDirectory(files: files)
         defer { directory.remove() }
-        let handler = try #require(try ModelCatalog.load(directory.directory).handler as? PipelineHandler)
+        let handler = try #require(try HandlerRegistry.builtIn.load(directory.directory).handler as? PipelineHandler)
         let row = "IA,168,408,363-1107,no,no,0,128.800000,96,21.900000,104.900000,71,8.920000,141.100000,128,6.350000,11.200000,2,3.020000,1"
         let answer = try TestSupport.invoke(handler, row, contentType: .csv, accept: .json)
         let golden = try #require(try Fixtures.churnExpected().first)["pipeline"]!

@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func pipelineProbabilityIsTheXGBoostFloatWidenedExactly() throws {
-        let classifier = try PipelineHandler.read(try ArtifactObject.read("churn-pipeline.json", in: directory), in: directory)
+        let classifier = try PipelineHandler.read(try ArtifactObject.read("churn-pipeline.json", in: directory), artifacts: try TestSupport.artifacts(directory))
         #expect(classifier.stageNames == ["transform", "xgboost", "label"])
         let result = try classifier.classify(try goldenBatch(classifier.transform), context: InvocationContext())
         for (row, record) in try Fixtures.churnExpected().enumerated() {

@@ -24,8 +24,9 @@ import Testing
     @Test func theIssueExampleRowAnswersWhatTheShippedModelsSay() throws {
         let row = "AK,55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4"
         #expect(try csv(row) == ["1"])
+        let directory = Fixtures.modelDirectory("churn")
         let pipeline = try PipelineHandler.read(
-            try ArtifactObject.read("churn-pipeline.json", in: Fixtures.modelDirectory("churn")), in: Fixtures.modelDirectory("churn"))
+            try ArtifactObject.read("churn-pipeline.json", in: directory), artifacts: try TestSupport.artifacts(directory))
         let batch = try Array(row.utf8).withUnsafeBytes {
             try TabularDecoding.decode($0, contentType: .csv, schema: pipeline.transform.inputSchema)
         }

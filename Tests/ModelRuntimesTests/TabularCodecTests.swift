@@ -9,7 +9,7 @@ struct EchoHandler: TabularModelHandler {
         .init(name: "phone", kind: .ignored, isRequired: false),
     ])
 
-    static func load(from directory: ModelDirectory) throws -> EchoHandler { EchoHandler() }
+    static func load(from artifacts: ModelArtifacts) throws -> EchoHandler { EchoHandler() }
 
     func predictTable(_ batch: TabularBatch, context: InvocationContext) throws -> PredictionTable {
         let states = batch.text(0)

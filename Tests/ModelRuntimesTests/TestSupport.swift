@@ -8,6 +8,11 @@ enum TestSupport {
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The artifacts of a shipped model directory, as the registry hands them to a handler.
+    static func artifacts(_ directory: ModelDirectory) throws -> ModelArtifacts {
+        ModelArtifacts(directory: directory, manifest: try ModelManifest.read(from: directory), registry: .builtIn)
+    }
+
     static func modelDirectory(_ name: String) -> ModelDirectory {
         ModelDirectory(path: repositoryRoot.appendingPathComponent("model-artifacts/\(name)").path)
     }

@@ -49,7 +49,7 @@ import Testing
     @Test(arguments: models)
     func aBareModelDirectoryServesCSVWithShortestFloatText(_ name: String) throws {
         let fixture = try Case(name)
-        let loaded = try ModelCatalog.load(try TemporaryCopy.directory(with: "\(name).json"))
+        let loaded = try HandlerRegistry.builtIn.load(try TemporaryCopy.directory(with: "\(name).json"))
         #expect(loaded.name == name)
         let handler = try #require(loaded.handler as? XGBoostHandler)
         let body = fixture.inputText.map { $0.joined(separator: ",") }.joined(separator: "\n")

@@ -14,8 +14,16 @@ public struct ServerConfiguration: Sendable {
     public var modelDirectory = "/opt/ml/model"
     /// `SAGEMAKER_MODEL_SERVER_WORKERS`, default (2 x cores) + 1.
     public var workerCount = ServerConfiguration.defaultWorkerCount
-    /// `SWERVE_QUEUE_DEPTH`: requests that may wait for a worker before new ones get 503.
-    public var queueDepth = 256
+    /// `SWERVE_MAX_QUEUE_WAIT` in seconds, default 1: a request whose expected wait for a worker
+    /// is longer gets 503 with Retry-After (admission by waiting time; see `AdmissionControl`).
+    public var maxQueueWait = TimeAmount.seconds(1)
+    /// `SWERVE_QUEUE_DEPTH`: a last bound on how many requests may wait for a worker, whatever
+    /// their expected wait (default 4096).
+    public var queueDepth = 4096
+    /// `SWERVE_INLINE_MAX_US`, default 200: requests estimated to take at most this many
+    /// microseconds run on their event loop (holding a worker permit) instead of crossing to a
+    /// worker thread and back; 0 sends every request to the workers.
+    public var inlineMaxMicroseconds = 200
     /// `SWERVE_QUEUE_MAX_MB`: request bytes that may wait for a worker before new ones get 503,
     /// so that a burst of large payloads cannot exhaust memory.
     public var queueMaxBytes = 256 << 20
@@ -45,6 +53,11 @@ public struct ServerConfiguration: Sendable {
     /// EMF settings: `SWERVE_EMF_INTERVAL` seconds (60), `SWERVE_EMF_NAMESPACE` (Swerve),
     /// `SWERVE_ENDPOINT_NAME` (local), `SWERVE_VARIANT_NAME` (AllTraffic).
     public var emf = EMFConfiguration()
+    /// `SWERVE_DEEP_HEALTH_CHECK` (`on` enables): a background probe sends the model's sample
+    /// request through the pipeline every `deepHealthInterval`, and `/ping` reports its result.
+    public var deepHealthCheck = false
+    /// `SWERVE_DEEP_HEALTH_INTERVAL` in seconds, default 5.
+    public var deepHealthInterval = TimeAmount.seconds(5)
 
     public init() {}
 
@@ -59,6 +72,8 @@ public struct ServerConfiguration: Sendable {
         modelDirectory = reader.string("SM_MODEL_DIR") ?? modelDirectory
         workerCount = try reader.integer("SAGEMAKER_MODEL_SERVER_WORKERS", in: 1...1024) ?? workerCount
         queueDepth = try reader.integer("SWERVE_QUEUE_DEPTH", in: 1...1_000_000) ?? queueDepth
+        maxQueueWait = try reader.seconds("SWERVE_MAX_QUEUE_WAIT") ?? maxQueueWait
+        inlineMaxMicroseconds = try reader.integer("SWERVE_INLINE_MAX_US", in: 0...1_000_000) ?? inlineMaxMicroseconds
         queueMaxBytes = try reader.integer("SWERVE_QUEUE_MAX_MB", in: 1...1_000_000).map { $0 << 20 } ?? queueMaxBytes
         requestTimeout = try reader.seconds("SAGEMAKER_MODEL_SERVER_TIMEOUT") ?? requestTimeout
         maxPayloadBytes = try reader.integer("SAGEMAKER_MAX_PAYLOAD_IN_MB", in: 1...100_000).map { $0 << 20 } ?? maxPayloadBytes
@@ -71,6 +86,8 @@ public struct ServerConfiguration: Sendable {
         emf.namespace = reader.string("SWERVE_EMF_NAMESPACE") ?? emf.namespace
         emf.endpointName = reader.string("SWERVE_ENDPOINT_NAME") ?? emf.endpointName
         emf.variantName = reader.string("SWERVE_VARIANT_NAME") ?? emf.variantName
+        deepHealthCheck = try reader.switch("SWERVE_DEEP_HEALTH_CHECK") ?? deepHealthCheck
+        deepHealthInterval = try reader.seconds("SWERVE_DEEP_HEALTH_INTERVAL") ?? deepHealthInterval
     }
 }
 

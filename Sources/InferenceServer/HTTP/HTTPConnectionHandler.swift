@@ -2,54 +2,33 @@ import ModelRuntimes
 import NIOCore
 import NIOHTTP1
 
-/// One HTTP/1.1 connection: assembles requests from NIO's decoded parts, hands them to the
-/// router, and writes the responses back in request order.
+/// One HTTP/1.1 connection: feeds NIO's decoded request parts to its state machine, asks the
+/// responder for each answer, and writes the answers back in request order.
 ///
-/// It sits right after NIO's `HTTPRequestDecoder` and does the work that would otherwise take
-/// three more handlers, and writes each complete response as one buffer (`ResponseSerializer`): body aggregation with the payload limit (413),
-/// `Expect: 100-continue`, pipelining (requests that arrive while one is being answered wait,
-/// and socket reads pause while they wait), keep-alive for HTTP/1.1 and 1.0, the idle
-/// timeout that closes stalled connections, the per-request deadline (504), protocol errors
-/// (400/431/414), and draining on shutdown.
+/// It sits right after NIO's `HTTPRequestDecoder` and does what would otherwise take several
+/// handlers: body aggregation with the payload limit (413), `Expect: 100-continue`, pipelining
+/// (requests that arrive while one is being answered wait, and socket reads pause while they
+/// wait), keep-alive for HTTP/1.1 and 1.0, the idle timeout that closes stalled connections,
+/// the per-request deadline (504), protocol errors (400/431/414), and draining on shutdown.
+/// Each complete response is written as one buffer (`ResponseSerializer`).
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum State {
-        /// Waiting for a request head.
-        case idle
-        /// Head received, reading the body.
-        case receiving
-        /// Request complete; its response is being produced.
-        case responding
-        /// Answered an error mid-request; the connection closes once the answer is written.
-        case closing
-    }
+    private let responder: any HTTPResponder
+    private var machine: ConnectionStateMachine
+    /// Parts of pipelined requests that arrived while an earlier one was being answered.
+    private var waitingParts = CircularBuffer<HTTPServerRequestPart>()
+    /// A `read` the channel asked for while parts were waiting; issued once they are consumed.
+    private var readDeferred = false
+    private var timer: Scheduled<Void>?
+    private var timerDeadline = NIODeadline.distantFuture
+    private var context: ChannelHandlerContext?
 
-    let router: Router
-    let limits: ConnectionLimits
-    private(set) var state = State.idle
-
-    var head: HTTPRequestHead?
-    var headers = RequestHeaders(HTTPHeaders())
-    var version = HTTPVersion.http1_1
-    var body: ByteBuffer?
-    var receivedAt = NIODeadline.uptimeNanoseconds(0)
-    var inflight: InvocationTicket?
-    var route = ServerMetrics.Route.other
-    var keepAlive = true
-    var quiescing = false
-    var pendingParts = CircularBuffer<HTTPServerRequestPart>()
-    var readDeferred = false
-    var lastProgress = NIODeadline.uptimeNanoseconds(0)
-    var timer: Scheduled<Void>?
-    var timerDeadline = NIODeadline.distantFuture
-    var context: ChannelHandlerContext?
-
-    init(router: Router, limits: ConnectionLimits) {
-        self.router = router
-        self.limits = limits
+    init(responder: any HTTPResponder, limits: ConnectionLimits) {
+        self.responder = responder
+        self.machine = ConnectionStateMachine(limits: limits, openedAt: .now())
     }
 
     // MARK: Lifecycle
@@ -65,21 +44,19 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func connectionStarted(context: ChannelHandlerContext) {
-        lastProgress = context.eventLoop.now
-        armTimer(at: lastProgress + limits.idleTimeout, context: context)
+        machine = ConnectionStateMachine(limits: machine.limits, openedAt: context.eventLoop.now)
+        armTimer(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
-        inflight?.abandon()
-        inflight = nil
-        pendingParts.removeAll()
+        cancelTimer()
+        machine.closed()?.abandon()
+        waitingParts.removeAll()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
+        cancelTimer()
         self.context = nil
     }
 
@@ -87,8 +64,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if state == .responding || !pendingParts.isEmpty {
-            pendingParts.append(part)
+        if machine.isResponding || !waitingParts.isEmpty {
+            waitingParts.append(part)
             return
         }
         process(part, context: context)
@@ -97,115 +74,71 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            guard state == .idle else { return }
-            requestStarted(head, context: context)
+            switch machine.headReceived(head, at: context.eventLoop.now) {
+            case .proceed:
+                break
+            case .sendContinue:
+                let interim = ResponseSerializer.continueHead(version: head.version, allocator: context.channel.allocator)
+                context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
+            case .fail(let error):
+                fail(error, context: context)
+            }
         case .body(let chunk):
-            guard state == .receiving else { return }
-            appendBody(chunk, context: context)
+            if let error = machine.bodyReceived(chunk, allocator: context.channel.allocator) { fail(error, context: context) }
         case .end:
-            guard state == .receiving, let head else { return }
-            state = .responding
-            let request = Request(head: head, headers: headers, body: body ?? ByteBuffer(), receivedAt: receivedAt)
-            self.head = nil
-            self.body = nil
-            dispatch(request, context: context)
+            if let request = machine.endReceived() { dispatch(request, context: context) }
         }
     }
-
-    private func requestStarted(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        receivedAt = context.eventLoop.now
-        route = .other
-        keepAlive = head.isKeepAlive
-        version = head.version
-        self.head = head
-        headers = RequestHeaders(head.headers)
-        body = nil
-        state = .receiving
-        if head.uri.utf8.count > limits.maxURILength {
-            return fail(ServingError(status: 414, code: "uri_too_long", message: "the request target is longer than \(limits.maxURILength) bytes"), context: context)
-        }
-        if let declaredLength = headers.contentLength, declaredLength > limits.maxPayloadBytes {
-            return fail(.payloadTooLarge(limit: limits.maxPayloadBytes), context: context)
-        }
-        if let expect = headers.expect {
-            guard expect.lowercased() == "100-continue" else {
-                return fail(ServingError(status: 417, code: "expectation_failed", message: "unsupported Expect: \(expect)"), context: context)
-            }
-            context.writeAndFlush(wrapOutboundOut(ResponseSerializer.continueHead(version: head.version, allocator: context.channel.allocator)), promise: nil)
-        }
-    }
-
-    private func appendBody(_ chunk: ByteBuffer, context: ChannelHandlerContext) {
-        let total = (body?.readableBytes ?? 0) + chunk.readableBytes
-        guard total <= limits.maxPayloadBytes else {
-            return fail(.payloadTooLarge(limit: limits.maxPayloadBytes), context: context)
-        }
-        if body == nil {
-            body = chunk
-        } else {
-            if body!.writableBytes < chunk.readableBytes {
-                let declared = headers.contentLength ?? 0
-                var grown = context.channel.allocator.buffer(capacity: max(declared, total * 2))
-                grown.writeImmutableBuffer(body!)
-                body = grown
-            }
-            body!.writeImmutableBuffer(chunk)
-        }
-    }
-
-    // MARK: Routing and responses
 
     private func dispatch(_ request: Request, context: ChannelHandlerContext) {
-        route = Router.kind(of: request.path)
-        switch router.route(request, kind: route, eventLoop: context.eventLoop, connection: NIOLoopBound(self, eventLoop: context.eventLoop)) {
-        case .respond(let response):
+        switch responder.respond(to: request, on: context.eventLoop) {
+        case .now(let response):
             write(response, context: context)
-        case .pending(let ticket):
-            inflight = ticket
-            armTimer(at: receivedAt + limits.requestTimeout, context: context)
+        case .later(let pending):
+            machine.waiting(on: pending)
+            pending.onCompletion { [self] response in
+                if let context = self.context { write(response, context: context) }
+            }
+            armTimer(context: context)
         }
-    }
-
-    /// Delivers an asynchronous endpoint's answer; answers for requests already given up on are dropped.
-    func complete(_ response: Response, ticket: InvocationTicket) {
-        guard let context, state == .responding, inflight === ticket else { return }
-        inflight = nil
-        write(response, context: context)
     }
 
     /// Answers with an error and closes the connection after it (the stream's framing is lost).
-    func fail(_ error: ServingError, context: ChannelHandlerContext) {
-        keepAlive = false
-        write(Response.error(error), context: context)
+    private func fail(_ error: ServingError, context: ChannelHandlerContext) {
+        guard let write = machine.failed(at: context.eventLoop.now) else { return }
+        send(Response(error: error), write, context: context)
     }
 
-    func write(_ response: Response, context: ChannelHandlerContext) {
-        let close = !keepAlive || quiescing
-        router.responded(route, status: response.status, elapsed: context.eventLoop.now - receivedAt, modelNanoseconds: response.modelNanoseconds)
-        let bytes = ResponseSerializer.serialize(response, version: version, close: close, allocator: context.channel.allocator)
-        let written = close ? context.eventLoop.makePromise(of: Void.self) : nil
+    private func write(_ response: Response, context: ChannelHandlerContext) {
+        send(response, machine.answerReady(at: context.eventLoop.now), context: context)
+    }
+
+    private func send(_ response: Response, _ write: ConnectionStateMachine.Write, context: ChannelHandlerContext) {
+        let now = context.eventLoop.now
+        responder.responded(response, elapsed: now - write.receivedAt)
+        let bytes = ResponseSerializer.serialize(response, version: write.version, close: write.close, allocator: context.channel.allocator)
+        let written = write.close ? context.eventLoop.makePromise(of: Void.self) : nil
         if let body = bytes.body {
             context.write(wrapOutboundOut(bytes.head), promise: nil)
             context.writeAndFlush(wrapOutboundOut(body), promise: written)
         } else {
             context.writeAndFlush(wrapOutboundOut(bytes.head), promise: written)
         }
-        lastProgress = context.eventLoop.now
         if let written {
-            state = .closing
-            pendingParts.removeAll()
+            waitingParts.removeAll()
+            cancelTimer()
             written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
-        state = .idle
-        head = nil
-        while state != .responding, state != .closing, let part = pendingParts.popFirst() {
+        // The next request: from the parts that waited, else from the socket.
+        while !machine.isResponding, !machine.isClosing, let part = waitingParts.popFirst() {
             process(part, context: context)
         }
-        if readDeferred, pendingParts.isEmpty, state != .closing {
+        if readDeferred, waitingParts.isEmpty, !machine.isClosing {
             readDeferred = false
             context.read()
         }
+        armTimer(context: context)
     }
 
     // MARK: Outbound
@@ -214,28 +147,65 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// connection is closing), so buffering is bounded by one socket read. Pausing for every
     /// in-flight request would cost two `epoll_ctl` calls per request for ordinary clients.
     func read(context: ChannelHandlerContext) {
-        if state == .closing || !pendingParts.isEmpty {
+        if machine.isClosing || !waitingParts.isEmpty {
             readDeferred = true
         } else {
             context.read()
         }
     }
-}
 
-/// The per-connection limits, from the server configuration.
-struct ConnectionLimits: Sendable {
-    var maxPayloadBytes: Int
-    var maxURILength: Int
-    var maxHeaderBytes: Int
-    var idleTimeout: TimeAmount
-    var requestTimeout: TimeAmount
+    // MARK: Errors and events
 
-    init(_ configuration: ServerConfiguration) {
-        maxPayloadBytes = configuration.maxPayloadBytes
-        maxURILength = configuration.maxURILength
-        maxHeaderBytes = configuration.maxHeaderBytes
-        idleTimeout = configuration.idleTimeout
-        requestTimeout = configuration.requestTimeout
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        switch parseError {
+        case .headerOverflow: fail(.headersTooLarge(limit: machine.limits.maxHeaderBytes), context: context)
+        case .invalidURL: fail(.malformedRequest("malformed request target"), context: context)
+        default: fail(.malformedRequest("\(parseError)"), context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is QuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if machine.quiesce() && waitingParts.isEmpty { context.close(promise: nil) }
+    }
+
+    // MARK: The timer
+
+    /// Schedules the one timer at the state's next deadline, unless it already fires earlier.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard let deadline = machine.nextDeadline else { return }
+        if timer != nil && timerDeadline <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in timerFired() }
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard let context else { return }
+        switch machine.timerFired(at: context.eventLoop.now) {
+        case .rearm:
+            armTimer(context: context)
+        case .closeIdle:
+            context.close(promise: nil)
+        case .timeOut(let pending):
+            pending.abandon()
+            write(Response(error: .timedOut(after: machine.limits.requestTimeout)), context: context)
+        case .none:
+            break
+        }
     }
 }
 

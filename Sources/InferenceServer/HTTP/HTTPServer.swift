@@ -10,11 +10,12 @@ import ServiceLifecycle
 /// The listening socket and its connections, as a swift-service-lifecycle `Service`.
 ///
 /// `run` binds, serves until graceful shutdown is requested (SIGTERM/SIGINT through the service
-/// group), then stops accepting, lets every in-flight request finish, and returns once the last
-/// connection has closed.
+/// group), then closes the listening socket at once, lets every in-flight request finish, and
+/// returns once the last connection has closed. Every connection asks `responder` for its
+/// answers.
 public final class HTTPServer: Service, Sendable {
     private let configuration: ServerConfiguration
-    private let router: Router
+    private let responder: any HTTPResponder
     private let group: any EventLoopGroup
     private let logger: Logger
     private let tracker = ConnectionTracker()
@@ -22,11 +23,11 @@ public final class HTTPServer: Service, Sendable {
 
     /// - Parameter onBound: called with the port once the socket listens (useful with port 0).
     public init(
-        configuration: ServerConfiguration, router: Router, group: any EventLoopGroup, logger: Logger,
+        configuration: ServerConfiguration, responder: any HTTPResponder, group: any EventLoopGroup, logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.configuration = configuration
-        self.router = router
+        self.responder = responder
         self.group = group
         self.logger = logger
         self.onBound = onBound
@@ -55,7 +56,7 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bind() async throws -> any Channel {
-        let configuration = self.configuration, router = self.router, tracker = self.tracker
+        let configuration = self.configuration, responder = self.responder, tracker = self.tracker
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -63,7 +64,7 @@ public final class HTTPServer: Service, Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configurePipeline(channel.pipeline.syncOperations, router: router, configuration: configuration)
+                    try Self.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration)
                     tracker.track(channel)
                 }
             }
@@ -74,7 +75,7 @@ public final class HTTPServer: Service, Sendable {
     /// Installs NIO's HTTP/1.1 request decoder and the connection handler (which serialises
     /// responses itself): the whole per-connection pipeline.
     static func configurePipeline(
-        _ pipeline: ChannelPipeline.SynchronousOperations, router: Router, configuration: ServerConfiguration
+        _ pipeline: ChannelPipeline.SynchronousOperations, responder: any HTTPResponder, configuration: ServerConfiguration
     ) throws {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
@@ -82,6 +83,6 @@ public final class HTTPServer: Service, Sendable {
         decoderLimits.maxHeaderFieldCount = 1000
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
-        try pipeline.addHandler(HTTPConnectionHandler(router: router, limits: ConnectionLimits(configuration)))
+        try pipeline.addHandler(HTTPConnectionHandler(responder: responder, limits: ConnectionLimits(configuration)))
     }
 }

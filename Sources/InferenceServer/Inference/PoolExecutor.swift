@@ -32,7 +32,7 @@ public struct PoolExecutor: ParallelExecutor {
 
 /// The chunks of one `forEach`, shared by the caller and its helpers.
 final class ChunkBatch: @unchecked Sendable {
-    private let lock = PoolLock()
+    private let lock = ConditionLock()
     private var body: (@Sendable (Int) -> Void)?
     private let count: Int
     private var next = 0

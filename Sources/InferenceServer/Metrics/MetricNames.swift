@@ -1,9 +1,13 @@
-/// Every metric name Swerve exports, in one place (no names built at call sites).
+/// Every metric name Swerve exports, with its help text and buckets, in one place (no names built
+/// at call sites).
 ///
-/// Prometheus names follow its conventions (base units, `_total` counters); the SageMaker /
-/// CloudWatch name each one maps to in EMF output is in `EMFNames`.
+/// Prometheus names follow its conventions: base units in the name (`_seconds`, `_bytes`,
+/// `_percent`), `_total` for counters. The SageMaker / CloudWatch name each one maps to in EMF
+/// output is in `EMFNames`.
 public enum MetricNames {
     public static let requests = "swerve_requests_total"
+    /// OpenTelemetry's `http.server.request.duration`: head received to response written.
+    public static let requestDuration = "http_server_request_duration_seconds"
     public static let modelLatency = "swerve_model_latency_seconds"
     public static let overheadLatency = "swerve_overhead_latency_seconds"
     public static let queueWait = "swerve_queue_wait_seconds"
@@ -13,6 +17,8 @@ public enum MetricNames {
     public static let containerLatency = "swerve_container_latency_seconds"
     public static let containerCPU = "swerve_container_cpu_seconds_total"
     public static let workerOverheadCPU = "swerve_worker_overhead_cpu_seconds_total"
+    public static let inlineModelCPU = "swerve_inline_model_cpu_seconds_total"
+    public static let inlineRequests = "swerve_inline_requests_total"
     public static let threadCPU = "swerve_thread_cpu_seconds_total"
     public static let processCPU = "process_cpu_seconds_total"
     public static let cpuUtilization = "swerve_cpu_utilization_percent"
@@ -26,12 +32,39 @@ public enum MetricNames {
     /// encode steps.
     public static let inputContainer = "input_fn", outputContainer = "output_fn"
 
-    /// Histogram buckets for latencies: 10 µs to 60 s, about three per decade. (swift-prometheus
-    /// increments every bucket at or above a value, so each bucket costs on every observation.)
+    /// The `# HELP` text of every family.
+    public static func help(_ name: String) -> String {
+        switch name {
+        case requests: "Responses written, by route and status class (SageMaker Invocations, Invocation4XXErrors, Invocation5XXErrors)."
+        case requestDuration: "Time from a request's head arriving to its response being written, by route and status class (OpenTelemetry http.server.request.duration)."
+        case modelLatency: "Time in the model's steps (decode, predict, encode) per invocation (SageMaker ModelLatency)."
+        case overheadLatency: "Time the server held an invocation outside the model's steps (SageMaker OverheadLatency)."
+        case queueWait: "Time an invocation waited for a model worker."
+        case inFlight: "Invocations admitted and not yet answered."
+        case rejected: "Invocations refused with 503 because the expected wait for a worker was too long."
+        case modelLoad: "Time loading the model took."
+        case containerLatency: "Wall time of each pipeline stage (input_fn, the model's stages, output_fn) per invocation."
+        case containerCPU: "CPU time burnt in each pipeline stage."
+        case workerOverheadCPU: "Worker-thread CPU time outside any stage (queueing, hand-off, accounting)."
+        case inlineRequests: "Invocations run on their event loop instead of a worker thread (small requests estimated to take microseconds)."
+        case inlineModelCPU: "CPU time of model stages run on event-loop threads (small requests run inline)."
+        case threadCPU: "CPU time of the event-loop threads and of the worker threads."
+        case processCPU: "CPU time of the whole process."
+        case cpuUtilization: "Process CPU utilization, percent summed over cores as CloudWatch reports it (SageMaker CPUUtilization)."
+        case residentMemory: "Resident memory of the process."
+        case memoryUtilization: "Resident memory as a percentage of the cgroup limit, else of the machine (SageMaker MemoryUtilization)."
+        default: ""
+        }
+    }
+
+    /// Bounds for latency histograms in seconds: 10 µs to 60 s, 1-2.5-5 per decade, and 0.2 s
+    /// (the p90 alert's threshold) so that quantiles near it are exact. An observation touches one
+    /// bucket, so finer buckets cost nothing per request.
     public static let latencyBuckets: [Double] = [
-        0.000_01, 0.000_03, 0.000_1, 0.000_3, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 60,
+        0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25,
+        0.5, 1, 2.5, 5, 10, 30, 60,
     ]
 
-    /// The histogram metrics, which are latencies in seconds.
-    public static let latencyHistograms = [modelLatency, overheadLatency, queueWait, containerLatency]
+    /// The histogram bounds of a family (every histogram is a latency in seconds).
+    public static func buckets(_ name: String) -> [Double] { latencyBuckets }
 }

@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// `sample()` may also be called at any time (a `/metrics` scrape does, so counters are exact at
 /// scrape time); calls are serialised.
 public final class ProcessSampler: Service, @unchecked Sendable {
-    private let lock = PoolLock()
+    private let lock = ConditionLock()
     /// Threads whose CPU clocks are read, by role (asked for at each sample: pools start late).
     public struct ThreadGroup: Sendable {
         public var role: String

@@ -5,25 +5,12 @@ import NIOHTTP1
 /// factory, so that core code never touches the global `MetricsSystem` and tests can pass
 /// swift-metrics' `TestMetrics`.
 public final class ServerMetrics: Sendable {
-    /// Which route a request took, for the `route` label.
-    public enum Route: Int, Sendable, CaseIterable {
-        case invocations, ping, executionParameters, metrics, other
-
-        public var label: String {
-            switch self {
-            case .invocations: "/invocations"
-            case .ping: "/ping"
-            case .executionParameters: "/execution-parameters"
-            case .metrics: "/metrics"
-            case .other: "other"
-            }
-        }
-    }
-
     /// Status classes for the `status` label (Swerve never answers a request with 1xx or 3xx).
     static let statusClasses = ["2xx", "4xx", "5xx"]
 
     private let requestCounters: [[Counter]]
+    /// `http_server_request_duration_seconds`, by route and status class, like the counters.
+    private let requestDurations: [[LatencyHistogram]]
     let modelLatency: LatencyHistogram
     let overheadLatency: LatencyHistogram
     let queueWait: LatencyHistogram
@@ -37,6 +24,8 @@ public final class ServerMetrics: Sendable {
     let residentMemory: Recorder
     let memoryUtilization: Recorder
     let workerOverheadCPU: FloatingPointCounter
+    let inlineModelCPU: FloatingPointCounter
+    let inlineRequests: Counter
     /// Per-container handles, indexed like `containerNames`.
     let containerLatency: [LatencyHistogram]
     let containerCPU: [FloatingPointCounter]
@@ -47,9 +36,14 @@ public final class ServerMetrics: Sendable {
     ///   - model: the model's name, for the `model` label.
     ///   - stageNames: the model's own stages; `input_fn` and `output_fn` are added around them.
     public init(factory: any MetricsFactory, model: String, stageNames: [String]) {
-        requestCounters = Route.allCases.map { route in
+        requestCounters = RouteLabel.allCases.map { route in
             Self.statusClasses.map { status in
-                Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.label), (MetricNames.status, status)], factory: factory)
+                Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
+            }
+        }
+        requestDurations = RouteLabel.allCases.map { route in
+            Self.statusClasses.map { status in
+                LatencyHistogram(label: MetricNames.requestDuration, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
         }
         modelLatency = LatencyHistogram(label: MetricNames.modelLatency, dimensions: [], factory: factory)
@@ -65,6 +59,8 @@ public final class ServerMetrics: Sendable {
         residentMemory = Recorder(label: MetricNames.residentMemory, dimensions: [], aggregate: false, factory: factory)
         memoryUtilization = Recorder(label: MetricNames.memoryUtilization, dimensions: [], aggregate: false, factory: factory)
         workerOverheadCPU = FloatingPointCounter(label: MetricNames.workerOverheadCPU, dimensions: [], factory: factory)
+        inlineModelCPU = FloatingPointCounter(label: MetricNames.inlineModelCPU, dimensions: [], factory: factory)
+        inlineRequests = Counter(label: MetricNames.inlineRequests, dimensions: [], factory: factory)
         containerNames = [MetricNames.inputContainer] + stageNames + [MetricNames.outputContainer]
         containerLatency = containerNames.map {
             LatencyHistogram(label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
@@ -77,8 +73,8 @@ public final class ServerMetrics: Sendable {
     /// Records how long loading the model took.
     public func modelLoaded(seconds: Double) { modelLoad.record(seconds) }
 
-    /// Counts a written response.
-    func countResponse(route: Route, status: UInt) {
+    /// Counts a written response and records its duration (head received to response written).
+    func responded(route: RouteLabel, status: UInt, nanoseconds: Int64) {
         let statusClass: Int
         switch status {
         case 200..<300: statusClass = 0
@@ -87,6 +83,7 @@ public final class ServerMetrics: Sendable {
         default: return
         }
         requestCounters[route.rawValue][statusClass].increment()
+        requestDurations[route.rawValue][statusClass].recordNanoseconds(nanoseconds)
     }
 }
 

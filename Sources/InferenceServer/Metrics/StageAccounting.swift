@@ -12,9 +12,20 @@ import ModelRuntimes
 /// threads' CPU time; the split between containers is exact as long as a thread is not
 /// descheduled more in one stage than in another within a window.
 ///
-/// Latency histograms record every stage's wall time directly. Confined to its worker thread.
+/// On an event loop (small requests run inline there) a window spans the inline runs of one loop
+/// tick, which also holds the loop's HTTP work: the stages get their share of the window's CPU by
+/// wall time, counted also as `swerve_inline_model_cpu_seconds_total`, and the rest is the event
+/// loop's own, not worker overhead.
+///
+/// Latency histograms record every stage's wall time directly. `@unchecked Sendable`: confined
+/// to the one thread that owns it (a worker, or an event loop), which alone reads and writes its
+/// fields.
 public final class StageAccounting: StageRecorder, @unchecked Sendable {
+    /// Which kind of thread owns the accounting.
+    public enum Role: Sendable { case worker, eventLoop }
+
     private let metrics: ServerMetrics
+    let role: Role
     private var wall: [UInt64]
     private var windowOpen = false
     private var windowStartWall: UInt64 = 0
@@ -26,8 +37,9 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     private var lastMark: UInt64 = 0
     static let windowNanoseconds: UInt64 = 10_000_000
 
-    init(metrics: ServerMetrics) {
+    init(metrics: ServerMetrics, role: Role) {
         self.metrics = metrics
+        self.role = role
         wall = Array(repeating: 0, count: metrics.containerNames.count)
     }
 
@@ -41,7 +53,7 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     /// The stage starts where the previous timed step ended (time between two stages counts
     /// to the next one).
     public func stageStarted() -> StageStart {
-        StageStart(wallNanoseconds: lastMark, cpuNanoseconds: 0)
+        StageStart(wallNanoseconds: lastMark)
     }
 
     public func stageEnded(_ stage: Int, since start: StageStart) {
@@ -83,6 +95,9 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
         return now
     }
 
+    /// True while a window is open.
+    var isWindowOpen: Bool { windowOpen }
+
     /// Opens a window if none is open (the worker is about to run a job).
     @inline(__always)
     func beginWork() {
@@ -114,8 +129,13 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
             attributed += seconds
             wall[index] = 0
         }
-        let overhead = Double(cpuLeft) / 1e9 - attributed
-        if overhead > 0 { metrics.workerOverheadCPU.increment(by: overhead) }
+        switch role {
+        case .worker:
+            let overhead = Double(cpuLeft) / 1e9 - attributed
+            if overhead > 0 { metrics.workerOverheadCPU.increment(by: overhead) }
+        case .eventLoop:
+            if attributed > 0 { metrics.inlineModelCPU.increment(by: attributed) }
+        }
     }
 
     /// Runs `body` (a chunk of another request's stage, whose CPU time the executor charges to

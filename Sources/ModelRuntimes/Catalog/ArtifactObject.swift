@@ -1,8 +1,9 @@
 /// A JSON object inside a model artifact, with its path from the document root, so every
 /// load error names the file and the exact field: `trees[3].left_children[7]`.
 ///
-/// The XGBoost, transform, logistic regression, random forest and ensemble readers all read
-/// through it; nothing they load can fail without saying where.
+/// It is the one reader of JSON artifacts: manifests and every model document (linear
+/// regression, XGBoost, transform, logistic regression, random forest, ensemble) read through it,
+/// so nothing they load can fail without saying where.
 public struct ArtifactObject: Sendable {
     public let object: JSONObject
     /// The dotted path of this object from the document root; empty for the root itself.
@@ -16,10 +17,23 @@ public struct ArtifactObject: Sendable {
         self.file = file
     }
 
-    /// Reads `name` in `directory` as a JSON object.
+    /// Reads file `name` in `directory` as a JSON object.
     public static func read(_ name: String, in directory: ModelDirectory) throws -> ArtifactObject {
-        ArtifactObject(try ArtifactFile.readObject(name, in: directory), file: directory.url(name))
+        let file = directory.url(name)
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(try directory.read(name))
+        } catch let error as JSONSyntaxError {
+            throw ModelLoadError(file: file, problem: error.description)
+        }
+        guard let object = value.objectValue else {
+            throw ModelLoadError(file: file, problem: "expected a JSON object, found \(value.kindName)")
+        }
+        return ArtifactObject(object, file: file)
     }
+
+    /// The value of optional member `key`, nil when absent.
+    public func optional(_ key: String) -> JSONValue? { object[key] }
 
     /// The full path of member `key`.
     public func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

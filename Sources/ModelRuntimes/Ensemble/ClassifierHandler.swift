@@ -48,17 +48,3 @@ extension ClassifierHandler {
         return try TabularEncoding.encode(table, shape: output.shape, as: accept)
     }
 }
-
-/// Reads the manifest settings shared by the classifier handlers.
-enum ClassifierManifest {
-    /// The optional `csv_output` field; `label01` when absent.
-    static func csvOutput(_ manifest: ModelManifest) throws -> ClassifierCSVOutput {
-        guard let value = manifest.document["csv_output"] else { return .label01 }
-        guard let text = value.stringValue, let mode = ClassifierCSVOutput(rawValue: text) else {
-            throw ModelLoadError(
-                file: manifest.path,
-                problem: "field \"csv_output\": expected one of \(ClassifierCSVOutput.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return mode
-    }
-}

@@ -11,18 +11,16 @@ public struct EnsembleHandler: ClassifierHandler {
         self.csvOutput = csvOutput
     }
 
-    public static func load(from directory: ModelDirectory) throws -> EnsembleHandler {
-        let manifest = try ModelManifest.read(from: directory)
-        let name = try manifest.file("model", in: directory)
-        let classifier = try read(try ArtifactObject.read(name, in: directory), in: directory)
-        return EnsembleHandler(classifier: classifier, csvOutput: try ClassifierManifest.csvOutput(manifest))
+    public static func load(from artifacts: ModelArtifacts) throws -> EnsembleHandler {
+        let classifier = try read(try artifacts.object("model"), artifacts: artifacts)
+        return EnsembleHandler(classifier: classifier, csvOutput: try ClassifierCSVOutput(settings: artifacts.settings))
     }
 
     /// Reads an `ensemble/v1` document and every file it names.
-    public static func read(_ document: ArtifactObject, in directory: ModelDirectory) throws -> CompositeClassifier {
+    public static func read(_ document: ArtifactObject, artifacts: ModelArtifacts) throws -> CompositeClassifier {
         let format = try document.string("format")
         guard format == "ensemble/v1" else { throw document.error("format", "expected \"ensemble/v1\", found \"\(format)\"") }
-        let transform = try FeatureTransform.load(try ClassifierMembers.file("transform", of: document, in: directory), in: directory)
+        let transform = try FeatureTransform(document: try artifacts.object("transform", of: document))
         let specs = try document.objects("members")
         guard !specs.isEmpty else { throw document.error("members", "the ensemble has no members") }
         let combine = try document.object("combine")
@@ -34,13 +32,11 @@ public struct EnsembleHandler: ClassifierHandler {
         guard weights.reduce(0, +) > 0 else { throw combine.error("weights", "sum to zero") }
         var members: [CompositeClassifier.Member] = []
         for (index, spec) in specs.enumerated() {
-            let memberFormat = try spec.string("format")
-            let name = try ClassifierMembers.stageName(of: spec, format: memberFormat)
-            guard !name.isEmpty, !members.contains(where: { $0.name == name }), name != "transform", name != "label" else {
-                throw spec.error("name", "\"\(name)\" is empty or not unique among the stages")
+            let member = try ClassifierMembers.member(spec, artifacts: artifacts, transform: transform, weight: weights[index])
+            guard !member.name.isEmpty, !members.contains(where: { $0.name == member.name }), member.name != "transform", member.name != "label" else {
+                throw spec.error("name", "\"\(member.name)\" is empty or not unique among the stages")
             }
-            let model = try ClassifierMembers.model(format: memberFormat, fileKey: "file", of: spec, in: directory, transform: transform)
-            members.append(.init(name: name, model: model, weight: weights[index]))
+            members.append(member)
         }
         return CompositeClassifier(transform: transform, members: members, label: try LabelRule(document: try document.object("label")))
     }

@@ -35,6 +35,19 @@ public enum ClassifierCSVOutput: String, Sendable, CaseIterable {
     /// The class name (`True.` / `False.`).
     case label
 
+    /// The manifest's optional `csv_output` setting; `label01` when absent.
+    public init(settings: ArtifactObject) throws {
+        guard settings.contains("csv_output") else {
+            self = .label01
+            return
+        }
+        let text = try settings.string("csv_output")
+        guard let mode = ClassifierCSVOutput(rawValue: text) else {
+            throw settings.error("csv_output", "expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+        }
+        self = mode
+    }
+
     /// The custom attribute that overrides the manifest per request: `output=probability`.
     static let attribute = "output"
 

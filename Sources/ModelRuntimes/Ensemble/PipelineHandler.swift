@@ -11,15 +11,13 @@ public struct PipelineHandler: ClassifierHandler {
         self.csvOutput = csvOutput
     }
 
-    public static func load(from directory: ModelDirectory) throws -> PipelineHandler {
-        let manifest = try ModelManifest.read(from: directory)
-        let name = try manifest.file("model", in: directory)
-        let classifier = try read(try ArtifactObject.read(name, in: directory), in: directory)
-        return PipelineHandler(classifier: classifier, csvOutput: try ClassifierManifest.csvOutput(manifest))
+    public static func load(from artifacts: ModelArtifacts) throws -> PipelineHandler {
+        let classifier = try read(try artifacts.object("model"), artifacts: artifacts)
+        return PipelineHandler(classifier: classifier, csvOutput: try ClassifierCSVOutput(settings: artifacts.settings))
     }
 
     /// Reads a `pipeline/v1` document: exactly a `transform`, a `model` and a `label` stage, in order.
-    public static func read(_ document: ArtifactObject, in directory: ModelDirectory) throws -> CompositeClassifier {
+    public static func read(_ document: ArtifactObject, artifacts: ModelArtifacts) throws -> CompositeClassifier {
         let format = try document.string("format")
         guard format == "pipeline/v1" else { throw document.error("format", "expected \"pipeline/v1\", found \"\(format)\"") }
         let stages = try document.objects("stages")
@@ -27,11 +25,8 @@ public struct PipelineHandler: ClassifierHandler {
         guard types == ["transform", "model", "label"] else {
             throw document.error("stages", "expected the stage types transform, model, label; found \(types.joined(separator: ", "))")
         }
-        let transform = try FeatureTransform.load(try ClassifierMembers.file("file", of: stages[0], in: directory), in: directory)
-        let modelFormat = try stages[1].string("format")
-        let model = try ClassifierMembers.model(format: modelFormat, fileKey: "file", of: stages[1], in: directory, transform: transform)
-        let member = CompositeClassifier.Member(
-            name: try ClassifierMembers.stageName(of: stages[1], format: modelFormat), model: model, weight: 1)
+        let transform = try FeatureTransform(document: try artifacts.object("file", of: stages[0]))
+        let member = try ClassifierMembers.member(stages[1], artifacts: artifacts, transform: transform, weight: 1)
         return CompositeClassifier(transform: transform, members: [member], label: try LabelRule(document: stages[2]))
     }
 }

@@ -13,16 +13,22 @@ public protocol ModelHandler: Sendable {
     /// What `predict` produces and `encodeOutput` consumes.
     associatedtype Output
 
-    /// `model_fn`: reads the model directory once at start-up.
+    /// `model_fn`: reads the model directory once, when the model is loaded.
     ///
-    /// A broken artifact throws a `ModelLoadError` naming the file and the field.
-    static func load(from directory: ModelDirectory) throws -> Self
+    /// `artifacts` holds the directory, its manifest (already read: settings come from
+    /// `artifacts.settings`) and the registry. A broken artifact throws a `ModelLoadError`
+    /// naming the file and the field (`ArtifactObject` does that for every JSON field).
+    static func load(from artifacts: ModelArtifacts) throws -> Self
 
     /// Request content types this handler reads. The first is assumed when a request has none.
     var inputContentTypes: [MediaType] { get }
 
     /// Response content types this handler writes, in order of preference.
     var outputContentTypes: [MediaType] { get }
+
+    /// A request this model always answers with 200, for health checks when the manifest has no
+    /// `sample`; nil (the default) when the model's format implies none.
+    var defaultSample: SampleRequest? { get }
 
     /// Names of the model's stages ("containers"), whose latency and CPU time are reported
     /// separately. Stage `i` of `InvocationContext.measure(stage:_:)` is `stageNames[i]`.
@@ -42,4 +48,12 @@ public protocol ModelHandler: Sendable {
 
 extension ModelHandler {
     public var stageNames: [String] { [] }
+
+    public var defaultSample: SampleRequest? { nil }
+
+    /// Loads this handler from `directory`, reading its manifest, with the built-in registry
+    /// for any members it names (for tests and tools that know the handler type already).
+    public static func load(from directory: ModelDirectory, registry: HandlerRegistry = .builtIn) throws -> Self {
+        try load(from: ModelArtifacts(directory: directory, manifest: try ModelManifest.read(from: directory), registry: registry))
+    }
 }

@@ -3,7 +3,7 @@
 /// The model runtimes know nothing about metrics backends; the server implements this protocol
 /// and turns the readings into per-container histograms and CPU-second counters.
 public protocol StageRecorder: Sendable {
-    /// Takes the readings a stage starts from (clock and thread CPU time).
+    /// Takes the reading a stage starts from.
     func stageStarted() -> StageStart
     /// Reports stage `stage` as finished, measured from `start`.
     func stageEnded(_ stage: Int, since start: StageStart)
@@ -11,13 +11,12 @@ public protocol StageRecorder: Sendable {
     func addCPUTime(_ stage: Int, nanoseconds: UInt64)
 }
 
-/// The opaque readings taken when a stage starts.
+/// The reading taken when a stage starts: a monotonic clock reading in nanoseconds. (CPU time is
+/// not read per stage; the recorder shares each accounting window's CPU time among stages.)
 public struct StageStart: Sendable {
     public var wallNanoseconds: UInt64
-    public var cpuNanoseconds: UInt64
 
-    public init(wallNanoseconds: UInt64, cpuNanoseconds: UInt64) {
+    public init(wallNanoseconds: UInt64) {
         self.wallNanoseconds = wallNanoseconds
-        self.cpuNanoseconds = cpuNanoseconds
     }
 }

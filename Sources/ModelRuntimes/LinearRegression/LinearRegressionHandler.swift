@@ -14,15 +14,13 @@ public struct LinearRegressionHandler: TabularModelHandler {
         self.inputSchema = TabularSchema(columns: model.inputs.map { .init(name: $0.name, kind: .number, isRequired: true) })
     }
 
-    public static func load(from directory: ModelDirectory) throws -> LinearRegressionHandler {
-        let manifest = try ModelManifest.read(from: directory)
-        let file = try manifest.file("model", in: directory)
-        let model = try LinearRegressionModel(document: try ArtifactFile.readObject(file, in: directory), file: directory.url(file))
+    public static func load(from artifacts: ModelArtifacts) throws -> LinearRegressionHandler {
+        let model = try LinearRegressionModel(document: try artifacts.object("model"))
+        let settings = artifacts.settings
         var decimals: Int? = nil
-        if let value = manifest.document["output_decimals"] {
-            guard let places = value.intValue, (0...15).contains(places) else {
-                throw ModelLoadError(file: manifest.path, problem: "field \"output_decimals\": expected an integer from 0 to 15")
-            }
+        if settings.contains("output_decimals") {
+            let places = try settings.integer("output_decimals")
+            guard (0...15).contains(places) else { throw settings.error("output_decimals", "expected an integer from 0 to 15, found \(places)") }
             decimals = places
         }
         return LinearRegressionHandler(model: model, outputDecimals: decimals)

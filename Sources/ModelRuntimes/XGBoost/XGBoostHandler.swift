@@ -15,12 +15,16 @@ public struct XGBoostHandler: TabularModelHandler {
         self.inputSchema = TabularSchema(columns: model.featureNames.map { .init(name: $0, kind: .number, isRequired: false) })
     }
 
-    public static func load(from directory: ModelDirectory) throws -> XGBoostHandler {
-        let manifest = try ModelManifest.read(from: directory)
-        return XGBoostHandler(model: try XGBoostModel.load(try manifest.file("model", in: directory), in: directory))
+    public static func load(from artifacts: ModelArtifacts) throws -> XGBoostHandler {
+        XGBoostHandler(model: try XGBoostModel(document: try artifacts.object("model")))
     }
 
     public var stageNames: [String] { ["xgboost"] }
+
+    /// One CSV row of missing values, which every XGBoost model scores.
+    public var defaultSample: SampleRequest? {
+        SampleRequest(contentType: "text/csv", body: Array(String(repeating: ",", count: model.featureCount - 1).utf8))
+    }
 
     public func predictTable(_ batch: TabularBatch, context: InvocationContext) throws -> PredictionTable {
         let columns = (0..<model.featureCount).map { batch.numbers($0) }

@@ -28,8 +28,7 @@ public struct XGBoostModel: Sendable {
     public var treeCount: Int { forest.treeCount }
 
     /// Parses and checks a whole model document; `file` is used in messages.
-    public init(document: JSONObject, file: String) throws {
-        let root = ArtifactObject(document, file: file)
+    public init(document root: ArtifactObject) throws {
         try XGBoostModelReader.checkVersion(root)
         let learner = try root.object("learner")
         let parameters = try learner.object("learner_model_param")
@@ -47,6 +46,6 @@ public struct XGBoostModel: Sendable {
 
     /// Reads the model file `name` in `directory`.
     public static func load(_ name: String, in directory: ModelDirectory) throws -> XGBoostModel {
-        try XGBoostModel(document: try ArtifactFile.readObject(name, in: directory), file: directory.url(name))
+        try XGBoostModel(document: try ArtifactObject.read(name, in: directory))
     }
 }

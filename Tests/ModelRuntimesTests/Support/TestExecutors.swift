@@ -20,7 +20,7 @@ final class StageSpy: StageRecorder, Sendable {
     var endedStages: [Int] { ended.withLock { $0 } }
     var helperCPU: [Int: UInt64] { added.withLock { $0 } }
 
-    func stageStarted() -> StageStart { StageStart(wallNanoseconds: 0, cpuNanoseconds: 0) }
+    func stageStarted() -> StageStart { StageStart(wallNanoseconds: 0) }
 
     func stageEnded(_ stage: Int, since start: StageStart) { ended.withLock { $0.append(stage) } }
 

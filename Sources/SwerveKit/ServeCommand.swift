@@ -2,8 +2,6 @@ import ArgumentParser
 import InferenceServer
 import Logging
 import ModelRuntimes
-import NIOPosix
-import ServiceLifecycle
 
 /// `swerve serve`: what SageMaker runs (`docker run IMAGE serve`).
 ///
@@ -26,8 +24,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Model worker threads (default: $SAGEMAKER_MODEL_SERVER_WORKERS, else 2 x cores + 1).")
     var workers: Int?
 
-    @Option(help: "Requests that may wait for a worker before new ones get 503 (default: $SWERVE_QUEUE_DEPTH, else 256).")
+    @Option(help: "A last bound on the requests waiting for a worker (default: $SWERVE_QUEUE_DEPTH, else 4096).")
     var queueDepth: Int?
+
+    @Option(help: "Seconds a request may expect to wait for a worker before it gets 503 (default: $SWERVE_MAX_QUEUE_WAIT, else 1).")
+    var maxQueueWait: Double?
+
+    @Option(help: "Requests estimated under this many microseconds run on their event loop; 0 sends all to the workers (default: $SWERVE_INLINE_MAX_US, else 200).")
+    var inlineMaxUs: Int?
 
     @Option(help: "Seconds a request may take before it gets 504 (default: $SAGEMAKER_MODEL_SERVER_TIMEOUT, else 60).")
     var timeout: Double?
@@ -50,6 +54,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, warning, error, critical, or a Python level number (default: $SAGEMAKER_CONTAINER_LOG_LEVEL, else info).")
     var logLevel: String?
 
+    @Flag(help: "Run the model's sample request through the pipeline in the background and report the result on /ping (default: $SWERVE_DEEP_HEALTH_CHECK, else off).")
+    var deepHealthCheck = false
+
+    @Option(help: "Seconds between deep health checks (default: $SWERVE_DEEP_HEALTH_INTERVAL, else 5).")
+    var deepHealthInterval: Double?
+
     func run() async throws {
         var configuration: ServerConfiguration
         do {
@@ -66,57 +76,32 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "swerve")
-        let loaded: (name: String, handler: any ModelHandler)
-        let pipeline: InferencePipeline
+        let loaded: LoadedModel
         let loadStarted = ContinuousClock.now
         do {
-            loaded = try ModelCatalog.load(ModelDirectory(path: configuration.modelDirectory))
-            pipeline = try InferencePipeline(handler: loaded.handler, defaultAccept: configuration.defaultAccept)
+            loaded = try CommandContext.registry.load(ModelDirectory(path: configuration.modelDirectory))
         } catch {
             printError("swerve: cannot load the model in \(configuration.modelDirectory): \(error)")
             throw ExitCode(1)
         }
         let loadTime = ContinuousClock.now - loadStarted
+        let loadSeconds = Double(loadTime.components.attoseconds) / 1e18 + Double(loadTime.components.seconds)
         logger.info("model loaded", metadata: ["model": "\(loaded.name)", "directory": "\(configuration.modelDirectory)",
             "workers": "\(configuration.workerCount)", "seconds": "\(loadTime)"])
-
-        let setup = configuration.metricsEnabled ? MetricsSetup(emfEnabled: configuration.emfEnabled) : nil
-        let metrics = setup.map { ServerMetrics(factory: $0.factory, model: loaded.name, stageNames: pipeline.stageNames) }
-        metrics?.modelLoaded(seconds: Double(loadTime.components.attoseconds) / 1e18 + Double(loadTime.components.seconds))
-        let pool = WorkerPool(
-            workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
-            metrics: metrics)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
-        var sampler: ProcessSampler? = nil
-        if let metrics {
-            let loops = try await EventLoopThreads.collect(group)
-            sampler = ProcessSampler(metrics: metrics, threads: [
-                .init(role: "event_loop", threads: { loops }), .init(role: "worker", threads: { pool.workerThreads }),
-            ])
-        }
-        let router = Router(
-            invocations: InvocationsEndpoint(pipeline: pipeline, pool: pool, metrics: metrics), configuration: configuration,
-            metricsEndpoint: setup?.endpoint(sampler: sampler), metrics: metrics)
-        let server = HTTPServer(configuration: configuration, router: router, group: group, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: WorkerPoolService(pool: pool), successTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
-        ]
-        if let sampler {
-            services.append(.init(service: sampler, successTerminationBehavior: .ignore))
-        }
-        if let emfFactory = setup?.emf {
-            services.append(.init(service: EMFReporter(factory: emfFactory, configuration: configuration.emf), successTerminationBehavior: .ignore))
-        }
-        let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let server: SwerveServer
         do {
-            try await serviceGroup.run()
-        } catch let error as ConfigurationError {
-            printError("swerve: \(error)")
-            try? await group.shutdownGracefully()
+            let backends = configuration.metricsEnabled ? MetricsBackends.standard(emfEnabled: configuration.emfEnabled) : nil
+            server = try SwerveServer(configuration: configuration, model: loaded, metrics: backends, loadSeconds: loadSeconds, logger: logger)
+        } catch {
+            printError("swerve: cannot serve the model in \(configuration.modelDirectory): \(error)")
             throw ExitCode(1)
         }
-        try await group.shutdownGracefully()
+        do {
+            try await server.run()
+        } catch let error as ConfigurationError {
+            printError("swerve: \(error)")
+            throw ExitCode(1)
+        }
         logger.info("stopped")
     }
 
@@ -135,6 +120,14 @@ struct ServeCommand: AsyncParsableCommand {
             guard queueDepth > 0 else { throw ConfigurationError(name: "--queue-depth", problem: "must be at least 1") }
             configuration.queueDepth = queueDepth
         }
+        if let maxQueueWait {
+            guard maxQueueWait > 0 else { throw ConfigurationError(name: "--max-queue-wait", problem: "must be positive") }
+            configuration.maxQueueWait = .nanoseconds(Int64(maxQueueWait * 1e9))
+        }
+        if let inlineMaxUs {
+            guard inlineMaxUs >= 0 else { throw ConfigurationError(name: "--inline-max-us", problem: "must be 0 or more") }
+            configuration.inlineMaxMicroseconds = inlineMaxUs
+        }
         if let timeout {
             guard timeout > 0 else { throw ConfigurationError(name: "--timeout", problem: "must be positive") }
             configuration.requestTimeout = .nanoseconds(Int64(timeout * 1e9))
@@ -152,6 +145,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let emfInterval {
             guard emfInterval > 0 else { throw ConfigurationError(name: "--emf-interval", problem: "must be positive") }
             configuration.emf.interval = .nanoseconds(Int64(emfInterval * 1e9))
+        }
+        if deepHealthCheck { configuration.deepHealthCheck = true }
+        if let deepHealthInterval {
+            guard deepHealthInterval > 0 else { throw ConfigurationError(name: "--deep-health-interval", problem: "must be positive") }
+            configuration.deepHealthInterval = .nanoseconds(Int64(deepHealthInterval * 1e9))
         }
         if let logLevel {
             guard let level = LogLevelName.parse(logLevel) else { throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"") }

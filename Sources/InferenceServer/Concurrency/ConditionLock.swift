@@ -6,12 +6,13 @@ import Musl
 import Darwin
 #endif
 
-/// A mutex with a condition variable, for the worker pool's queue.
+/// A mutex with a condition variable: the lock of the worker pool's queue, of a parallel batch,
+/// of the process sampler and of the health probe.
 ///
-/// The pool's threads are plain threads that block when there is no work, so they need a
-/// condition variable; Swift's `Mutex` has none. The primitives live in allocated memory so
-/// their address never moves.
-final class PoolLock: @unchecked Sendable {
+/// These are plain threads that block when there is nothing to do, so they need a condition
+/// variable; Swift's `Mutex` has none. The primitives live in allocated memory so their address
+/// never moves. (`@unchecked Sendable`: the pthread primitives are themselves thread-safe.)
+final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
@@ -47,6 +48,17 @@ final class PoolLock: @unchecked Sendable {
 
     /// Wakes every waiting thread.
     func broadcast() { pthread_cond_broadcast(condition) }
+
+    /// Waits for a signal or until `nanoseconds` have passed; the lock must be held.
+    func wait(nanoseconds: UInt64) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let total = UInt64(now.tv_nsec) + nanoseconds % 1_000_000_000
+        var deadline = timespec()
+        deadline.tv_sec = now.tv_sec + Int(nanoseconds / 1_000_000_000) + Int(total / 1_000_000_000)
+        deadline.tv_nsec = Int(total % 1_000_000_000)
+        pthread_cond_timedwait(condition, mutex, &deadline)
+    }
 }
 
 /// Starts a POSIX thread running `body` (outside Swift's cooperative pool, so it may block).

@@ -43,36 +43,64 @@ struct PredictCommand: AsyncParsableCommand {
         let directory = modelDir ?? configuration.modelDirectory
         let pipeline: InferencePipeline
         do {
-            pipeline = try InferencePipeline(handler: try ModelCatalog.load(ModelDirectory(path: directory)).handler, defaultAccept: configuration.defaultAccept)
+            let loaded = try CommandContext.registry.load(ModelDirectory(path: directory))
+            pipeline = try InferencePipeline(handler: loaded.handler, defaultAccept: configuration.defaultAccept)
         } catch {
             printError("swerve: cannot load the model in \(directory): \(error)")
             throw ExitCode(1)
         }
         let payload: [UInt8]
         do {
-            payload = try input.map { try ModelDirectory(path: ".").read($0) } ?? Self.readStandardInput()
-        } catch {
+            payload = try input.map(Self.readFile) ?? Self.readStandardInput()
+        } catch let error as InputError {
             printError("swerve: \(error)")
             throw ExitCode(1)
         }
+        // Large batches are cut into chunks that idle workers of this pool help with.
         let pool = WorkerPool(workerCount: AvailableCores.count, queueDepth: 1, maxQueuedBytes: 1)
         pool.start()
-        defer { Task { await pool.shutdownGracefully() } }
+        let result = predict(payload, pipeline: pipeline, executor: PoolExecutor(pool: pool))
+        await pool.shutdownGracefully()
+        switch result {
+        case .success(let bytes):
+            Self.writeStandardOutput(bytes)
+        case .failure(let error):
+            printError("swerve: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Negotiates the types as the server would, then runs the pipeline.
+    private func predict(_ payload: [UInt8], pipeline: InferencePipeline, executor: PoolExecutor) -> Result<[UInt8], ServingError> {
         do {
             let type = try pipeline.negotiator.contentType(for: contentType ?? Self.contentType(forExtensionOf: input))
             let acceptType = try pipeline.negotiator.accept(for: accept, requestType: type)
-            let context = InvocationContext(customAttributes: customAttributes, executor: PoolExecutor(pool: pool))
-            let outcome = pipeline.run(ByteBuffer(bytes: payload), contentType: type, accept: acceptType, context: context)
-            switch outcome.result {
-            case .success(let bytes):
-                Self.writeStandardOutput(bytes)
-            case .failure(let error):
-                printError("swerve: \(error)")
-                throw ExitCode(1)
+            let context = InvocationContext(customAttributes: customAttributes, executor: executor)
+            return pipeline.run(ByteBuffer(bytes: payload), contentType: type, accept: acceptType, context: context).result
+        } catch {
+            return .failure((error as? ServingError) ?? .internalError("\(error)"))
+        }
+    }
+
+    /// The input file cannot be read (not a model problem: the message names the input file).
+    struct InputError: Error, CustomStringConvertible {
+        var path: String
+        var problem: String
+        var description: String { "cannot read the input file \(path): \(problem)" }
+    }
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw InputError(path: path, problem: String(cString: strerror(errno))) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
+            if count < chunk.count {
+                if ferror(file) != 0 { throw InputError(path: path, problem: "read error") }
+                return bytes
             }
-        } catch let error as ServingError {
-            printError("swerve: \(error)")
-            throw ExitCode(1)
         }
     }
 

@@ -1,0 +1,253 @@
+import ModelRuntimes
+import NIOCore
+import NIOHTTP1
+
+/// The life of one HTTP/1.1 connection, as states that carry their own data, changed only by
+/// the transitions below, each of which checks the state it starts from.
+///
+/// It does no I/O: the connection handler feeds it events (a head, a body chunk, the end, an
+/// answer, a timer, shutdown, close) and carries out the action each transition returns. One
+/// request is handled at a time; requests pipelined behind it wait in the handler.
+///
+/// ```
+/// idle --head--> receiving --end--> responding --answer--> idle (keep-alive)
+///   \               |                   |          \-----> closing (close, HTTP/1.0, draining)
+///    \--------------+-- limit or parse error ---------------> closing
+/// ```
+struct ConnectionStateMachine {
+    /// A request whose head has arrived and whose body is arriving.
+    struct Incoming {
+        var head: HTTPRequestHead
+        var headers: RequestHeaders
+        var body: ByteBuffer?
+        var receivedAt: NIODeadline
+    }
+
+    /// A complete request that is with the responder.
+    struct Exchange {
+        var version: HTTPVersion
+        var keepAlive: Bool
+        var receivedAt: NIODeadline
+        /// The answer being waited for; nil until the responder defers its answer.
+        var pending: PendingResponse?
+    }
+
+    enum State {
+        /// Waiting for a request head.
+        case idle
+        /// Head received, reading the body.
+        case receiving(Incoming)
+        /// Request complete; its answer is being produced.
+        case responding(Exchange)
+        /// An answer that ends the connection is being written; nothing more is read.
+        case closing
+        /// Only inside a transition, so that a body buffer is never shared (and copied) while it grows.
+        case modifying
+    }
+
+    private(set) var state = State.idle
+    /// When a request last completed or the connection opened: the idle timeout counts from here.
+    private(set) var lastProgress: NIODeadline
+    /// Set once the server drains: the current answer closes the connection.
+    private(set) var quiescing = false
+    let limits: ConnectionLimits
+
+    init(limits: ConnectionLimits, openedAt: NIODeadline) {
+        self.limits = limits
+        self.lastProgress = openedAt
+    }
+
+    // MARK: Reading a request
+
+    enum HeadAction {
+        case proceed
+        /// `Expect: 100-continue`: send the interim answer, then read the body.
+        case sendContinue
+        /// The request is refused before its body is read; answer and close.
+        case fail(ServingError)
+    }
+
+    mutating func headReceived(_ head: HTTPRequestHead, at now: NIODeadline) -> HeadAction {
+        switch state {
+        case .idle:
+            break
+        case .closing:
+            return .proceed  // the connection is ending; what follows is ignored
+        case .receiving, .responding, .modifying:
+            preconditionFailure("a request head arrived in state \(state)")
+        }
+        let headers = RequestHeaders(head.headers)
+        state = .receiving(Incoming(head: head, headers: headers, body: nil, receivedAt: now))
+        if head.uri.utf8.count > limits.maxURILength { return .fail(.uriTooLong(limit: limits.maxURILength)) }
+        if let declared = headers.contentLength, declared > limits.maxPayloadBytes {
+            return .fail(.payloadTooLarge(limit: limits.maxPayloadBytes))
+        }
+        if let expect = headers.expect {
+            guard expect.lowercased() == "100-continue" else { return .fail(.expectationFailed(expect)) }
+            return .sendContinue
+        }
+        return .proceed
+    }
+
+    /// Appends a body chunk; a body over the limit fails the request.
+    mutating func bodyReceived(_ chunk: ByteBuffer, allocator: ByteBufferAllocator) -> ServingError? {
+        switch state {
+        case .receiving(var incoming):
+            state = .modifying
+            let total = (incoming.body?.readableBytes ?? 0) + chunk.readableBytes
+            guard total <= limits.maxPayloadBytes else {
+                state = .receiving(incoming)
+                return .payloadTooLarge(limit: limits.maxPayloadBytes)
+            }
+            if var body = incoming.body {
+                incoming.body = nil
+                if body.writableBytes < chunk.readableBytes {
+                    // Grow once to the declared length (or double), instead of step by step.
+                    var grown = allocator.buffer(capacity: max(incoming.headers.contentLength ?? 0, total * 2))
+                    grown.writeImmutableBuffer(body)
+                    body = grown
+                }
+                body.writeImmutableBuffer(chunk)
+                incoming.body = body
+            } else {
+                incoming.body = chunk
+            }
+            state = .receiving(incoming)
+            return nil
+        case .closing:
+            return nil
+        case .idle, .responding, .modifying:
+            preconditionFailure("a body chunk arrived in state \(state)")
+        }
+    }
+
+    /// The request is complete: it goes to the responder.
+    mutating func endReceived() -> Request? {
+        switch state {
+        case .receiving(let incoming):
+            state = .responding(Exchange(
+                version: incoming.head.version, keepAlive: incoming.head.isKeepAlive, receivedAt: incoming.receivedAt, pending: nil))
+            return Request(head: incoming.head, headers: incoming.headers, body: incoming.body ?? ByteBuffer(), receivedAt: incoming.receivedAt)
+        case .closing:
+            return nil
+        case .idle, .responding, .modifying:
+            preconditionFailure("a request end arrived in state \(state)")
+        }
+    }
+
+    /// The responder will answer later through `pending`.
+    mutating func waiting(on pending: PendingResponse) {
+        guard case .responding(var exchange) = state, exchange.pending == nil else {
+            preconditionFailure("deferred answer in state \(state)")
+        }
+        exchange.pending = pending
+        state = .responding(exchange)
+    }
+
+    // MARK: Answering
+
+    /// How to write an answer.
+    struct Write {
+        var version: HTTPVersion
+        /// Add `Connection: close` and close once written.
+        var close: Bool
+        var receivedAt: NIODeadline
+    }
+
+    /// The answer to the request being handled is ready; the state moves on to the next request,
+    /// or to closing.
+    mutating func answerReady(at now: NIODeadline) -> Write {
+        guard case .responding(let exchange) = state else { preconditionFailure("an answer in state \(state)") }
+        let close = !exchange.keepAlive || quiescing
+        state = close ? .closing : .idle
+        lastProgress = now
+        return Write(version: exchange.version, close: close, receivedAt: exchange.receivedAt)
+    }
+
+    /// The request cannot be served and the stream's framing is lost (a limit, a parse error):
+    /// answer with an error and close. Returns nil when the connection is already closing, or
+    /// when an answer is being produced (it is written, then the connection closes).
+    mutating func failed(at now: NIODeadline) -> Write? {
+        switch state {
+        case .idle:
+            state = .closing
+            return Write(version: .http1_1, close: true, receivedAt: now)
+        case .receiving(let incoming):
+            state = .closing
+            return Write(version: incoming.head.version, close: true, receivedAt: incoming.receivedAt)
+        case .responding(var exchange):
+            exchange.keepAlive = false
+            state = .responding(exchange)
+            return nil
+        case .closing:
+            return nil
+        case .modifying:
+            preconditionFailure("failed while modifying")
+        }
+    }
+
+    // MARK: Time, shutdown and close
+
+    enum TimerAction {
+        /// Nothing due; look again at this deadline.
+        case rearm(NIODeadline)
+        /// No request completed within the idle timeout: close.
+        case closeIdle
+        /// The request's deadline passed: give up on `pending` and answer 504.
+        case timeOut(PendingResponse)
+        /// Nothing to time (closing).
+        case none
+    }
+
+    /// The one timer: the idle timeout while waiting for or reading a request, the request
+    /// deadline while its answer is being produced.
+    func timerFired(at now: NIODeadline) -> TimerAction {
+        switch state {
+        case .idle, .receiving:
+            let deadline = lastProgress + limits.idleTimeout
+            return now >= deadline ? .closeIdle : .rearm(deadline)
+        case .responding(let exchange):
+            let deadline = exchange.receivedAt + limits.requestTimeout
+            guard let pending = exchange.pending else { return .rearm(deadline) }
+            return now >= deadline ? .timeOut(pending) : .rearm(deadline)
+        case .closing:
+            return .none
+        case .modifying:
+            preconditionFailure("timer while modifying")
+        }
+    }
+
+    /// The deadline the timer should fire at next, or nil when nothing is timed.
+    var nextDeadline: NIODeadline? {
+        switch state {
+        case .idle, .receiving: lastProgress + limits.idleTimeout
+        case .responding(let exchange): exchange.receivedAt + limits.requestTimeout
+        case .closing, .modifying: nil
+        }
+    }
+
+    /// The server is draining: returns true when the connection can close now (between requests).
+    mutating func quiesce() -> Bool {
+        quiescing = true
+        if case .idle = state { return true }
+        return false
+    }
+
+    /// The connection closed: returns the answer that was being waited for, to abandon.
+    mutating func closed() -> PendingResponse? {
+        defer { state = .closing }
+        if case .responding(let exchange) = state { return exchange.pending }
+        return nil
+    }
+
+    /// True while a request's answer is being produced (pipelined requests wait).
+    var isResponding: Bool {
+        if case .responding = state { return true }
+        return false
+    }
+
+    var isClosing: Bool {
+        if case .closing = state { return true }
+        return false
+    }
+}

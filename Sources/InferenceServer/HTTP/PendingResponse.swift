@@ -1,0 +1,52 @@
+import Atomics
+import NIOCore
+
+/// An answer that a worker thread will produce later: the connection waits on it, the worker
+/// completes it, and either side may learn that the other has gone.
+///
+/// - The worker calls `start()` before running the model: false means the connection gave up
+///   (its deadline passed, or the client left), so the work is skipped.
+/// - The worker hands the answer to the request's event loop (`WorkerContext.deliver`), where
+///   `complete(_:)` passes it to the connection's callback.
+/// - The connection registers its callback with `onCompletion(_:)` on the event loop before
+///   that loop runs any delivery, and calls `abandon()` when it stops waiting.
+public final class PendingResponse: @unchecked Sendable {
+    /// The event loop the request arrived on, where the answer must be completed.
+    public let eventLoop: any EventLoop
+    /// Start/abandon, shared by the worker and the connection: atomic.
+    private let state = ManagedAtomic<UInt8>(PendingResponse.waiting)
+    private static let waiting: UInt8 = 0, started: UInt8 = 1, abandoned: UInt8 = 2
+    /// Guarded by `eventLoop`: only read and written on its thread.
+    private var callback: ((Response) -> Void)?
+
+    public init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// Called by the worker: true if the work should run (nobody gave up on it yet).
+    public func start() -> Bool {
+        state.compareExchange(expected: Self.waiting, desired: Self.started, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Called on the event loop with the answer; dropped when the connection has stopped waiting.
+    public func complete(_ response: Response) {
+        eventLoop.assertInEventLoop()
+        guard let callback else { return }
+        self.callback = nil
+        callback(response)
+    }
+
+    /// Called by the connection, on the event loop, when it starts waiting.
+    func onCompletion(_ callback: @escaping (Response) -> Void) {
+        eventLoop.assertInEventLoop()
+        self.callback = callback
+    }
+
+    /// Called by the connection, on the event loop, when it stops waiting: a worker that has not
+    /// started skips the work, and a late answer is dropped.
+    func abandon() {
+        eventLoop.assertInEventLoop()
+        callback = nil
+        _ = state.compareExchange(expected: Self.waiting, desired: Self.abandoned, ordering: .acquiringAndReleasing)
+    }
+}

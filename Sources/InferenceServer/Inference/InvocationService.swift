@@ -1,0 +1,109 @@
+import ModelRuntimes
+import NIOCore
+import NIOHTTP1
+
+/// Answers `POST /invocations`: negotiates the content types (415/406 at once, on the event
+/// loop), runs a small request right there when the pool allows it (`WorkerPool.tryRunInline`),
+/// else queues it for a model worker (503 with Retry-After when its wait would be too long), and
+/// shapes the model's answer, or its error, into a response.
+///
+/// Queue wait, model latency, requests in flight and rejections are recorded here; the
+/// per-container figures are recorded by the worker's or the event loop's `StageAccounting`.
+public final class InvocationService: Sendable {
+    public let pipeline: InferencePipeline
+    public let pool: WorkerPool
+    private let metrics: ServerMetrics?
+    private let executor: PoolExecutor
+    private let loopAccounting: LoopAccounting?
+
+    /// - Parameter metrics: where queue wait, model latency, in-flight and rejections go (nil: off).
+    public init(pipeline: InferencePipeline, pool: WorkerPool, metrics: ServerMetrics? = nil) {
+        self.pipeline = pipeline
+        self.pool = pool
+        self.metrics = metrics
+        self.executor = PoolExecutor(pool: pool)
+        self.loopAccounting = metrics.map { LoopAccounting(metrics: $0) }
+    }
+
+    /// Answers an invocation that arrived on `eventLoop`.
+    public func respond(to request: Request, on eventLoop: any EventLoop) -> Reply {
+        let contentType: MediaType
+        let accept: MediaType
+        do {
+            contentType = try pipeline.negotiator.contentType(for: request.headers.contentType)
+            accept = try pipeline.negotiator.accept(for: request.headers.accept, requestType: contentType)
+        } catch {
+            return .now(Self.response(failure: error))
+        }
+        let bytes = request.body.readableBytes
+        if pool.tryRunInline(bytes: bytes) {
+            return .now(runInline(request, contentType: contentType, accept: accept, on: eventLoop))
+        }
+        let pending = PendingResponse(eventLoop: eventLoop)
+        let job = makeJob(request, contentType: contentType, accept: accept, pending: pending)
+        metrics?.inFlight.increment()
+        if case .failure(let refusal) = pool.enqueue(job) {
+            metrics?.inFlight.decrement()
+            metrics?.rejected.increment()
+            return .now(Response(error: .overloaded(refusal), extraHeaders: [("retry-after", "1")]).labelled(.invocations))
+        }
+        pool.scheduleWake(on: eventLoop)
+        return .later(pending)
+    }
+
+    /// Runs a small request on the event loop, holding one of the pool's permits.
+    private func runInline(_ request: Request, contentType: MediaType, accept: MediaType, on eventLoop: any EventLoop) -> Response {
+        let accounting = loopAccounting?.openWindow(on: eventLoop)
+        let context = InvocationContext(customAttributes: request.headers.customAttributes, stageRecorder: accounting)
+        let started = CPUClock.monotonicNanoseconds()
+        metrics?.queueWait.recordNanoseconds(0)
+        metrics?.inlineRequests.increment()
+        let outcome = pipeline.run(request.body, contentType: contentType, accept: accept, context: context, accounting: accounting, startedAt: started)
+        pool.finishInline(bytes: request.body.readableBytes, nanoseconds: outcome.modelNanoseconds)
+        metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
+        return Self.response(outcome, accept: accept)
+    }
+
+    /// The work a worker does for one request: run the pipeline, hand the answer to the request's
+    /// event loop.
+    private func makeJob(_ request: Request, contentType: MediaType, accept: MediaType, pending: PendingResponse) -> WorkerPool.Job {
+        let pipeline = self.pipeline, executor = self.executor, metrics = self.metrics
+        let body = request.body, attributes = request.headers.customAttributes
+        let enqueuedAt = metrics == nil ? 0 : CPUClock.monotonicNanoseconds()
+        return WorkerPool.Job(bytes: body.readableBytes) { worker in
+            var dequeuedAt: UInt64? = nil
+            if let metrics {
+                let now = CPUClock.monotonicNanoseconds()
+                metrics.queueWait.recordNanoseconds(Int64(now &- enqueuedAt))
+                dequeuedAt = now
+            }
+            defer { metrics?.inFlight.decrement() }
+            guard pending.start() else { return }
+            let context = InvocationContext(customAttributes: attributes, stageRecorder: worker.accounting, executor: executor)
+            let outcome = pipeline.run(body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting, startedAt: dequeuedAt)
+            metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
+            let response = Self.response(outcome, accept: accept)
+            worker.deliver(on: pending.eventLoop) { pending.complete(response) }
+        }
+    }
+
+    /// The response for a pipeline run: the encoded answer with the negotiated type, or the error.
+    static func response(_ outcome: InferencePipeline.Outcome, accept: MediaType) -> Response {
+        var response: Response
+        switch outcome.result {
+        case .success(let bytes):
+            response = Response(status: .ok, headers: HTTPHeaders([("content-type", accept.essence)]), body: ByteBuffer(bytes: bytes))
+        case .failure(let error):
+            response = Response(error: error)
+        }
+        response.route = .invocations
+        response.modelNanoseconds = outcome.modelNanoseconds
+        return response
+    }
+
+    /// The response for a negotiation failure (415, 406).
+    private static func response(failure error: any Error) -> Response {
+        let serving = (error as? ServingError) ?? .internalError("\(error)")
+        return Response(error: serving).labelled(.invocations)
+    }
+}

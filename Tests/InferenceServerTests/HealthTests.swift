@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTestSupport
+@testable import InferenceServer
+import ModelRuntimes
+import Testing
+
+@Suite("/ping tells a load balancer the truth")
+struct HealthTests {
+    @Test("every worker hung past the model timeout: /ping is 503, and 200 again once one frees up")
+    func hungWorkers() async throws {
+        let server = try await LiveServer(workers: 2) { $0.requestTimeout = .milliseconds(200) }
+        let gates = (0..<2).map { "hung-\($0)-\(UUID())" }
+        let clients = try gates.map { gate in
+            let client = try LoopbackClient(port: server.port, timeout: 20)
+            try client.send(invocationRequest("wait:\(gate)", contentType: "text/plain"))
+            return client
+        }
+        #expect(try server.ping().status == 200, "busy, but not yet for longer than the timeout")
+        for client in clients { #expect(try client.response().status == 504) }
+        try await Task.sleep(for: .milliseconds(50))
+        let stuck = try server.ping()
+        #expect(stuck.status == 503)
+        #expect(stuck.body.contains("all 2 workers have been running one request for more than 0.2 s"), "\(stuck.body)")
+        Gates.shared.open(gates[0])
+        try await waitUntil { try server.ping().status == 200 }
+        Gates.shared.open(gates[1])
+        await server.stop()
+    }
+
+    @Test("one worker hung and one free: /ping stays 200")
+    func oneWorkerHung() async throws {
+        let server = try await LiveServer(workers: 2) { $0.requestTimeout = .milliseconds(100) }
+        let gate = "one-hung-\(UUID())"
+        let client = try LoopbackClient(port: server.port, timeout: 20)
+        try client.send(invocationRequest("wait:\(gate)", contentType: "text/plain"))
+        #expect(try client.response().status == 504)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try server.ping().status == 200)
+        Gates.shared.open(gate)
+        await server.stop()
+    }
+
+    @Test("/ping is answered while every worker is busy")
+    func pingDoesNotWaitBehindInference() async throws {
+        let server = try await LiveServer(workers: 1)
+        let gate = "busy-\(UUID())"
+        let clients = try (0..<3).map { _ in
+            let client = try LoopbackClient(port: server.port, timeout: 20)
+            try client.send(invocationRequest("wait:\(gate)", contentType: "text/plain"))
+            return client
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try server.ping().status == 200)
+        Gates.shared.open(gate)
+        for client in clients { #expect(try client.response().status == 200) }
+        await server.stop()
+    }
+
+    @Test("the deep check catches a model that starts failing")
+    func deepCheck() async throws {
+        let gate = "probe-\(UUID())"
+        let server = try await LiveServer(sample: ScriptedModel.sample(failingAfter: gate)) {
+            $0.deepHealthCheck = true
+            $0.deepHealthInterval = .milliseconds(50)
+        }
+        try await waitUntil { try server.ping().status == 200 }
+        Gates.shared.open(gate)
+        var failing = try server.ping()
+        try await waitUntil {
+            failing = try server.ping()
+            return failing.status == 503
+        }
+        #expect(failing.body.contains("the model's sample request failed: 500 internal_error: the scripted model broke"), "\(failing.body)")
+        await server.stop()
+    }
+
+    @Test("the deep check needs a sample request")
+    func deepCheckWithoutSample() throws {
+        var configuration = ServerConfiguration()
+        configuration.deepHealthCheck = true
+        #expect(throws: ConfigurationError.self) {
+            _ = try SwerveServer(configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel()), metrics: nil)
+        }
+    }
+}
+
+/// Polls `condition` every 20 ms for up to `seconds`; records an issue if it never holds.
+func waitUntil(seconds: Double = 10, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("condition not met within \(seconds) s")
+}
+
+@Suite("Small requests run on their event loop")
+struct InlineExecutionTests {
+    @Test("once the model is measured fast, small requests run inline and are answered and counted like any other")
+    func inlineRuns() async throws {
+        let factory = PreciseTestMetrics()
+        let server = try await LiveServer(workers: 2, metrics: factory) { $0.inlineMaxMicroseconds = 50_000 }
+        let client = try LoopbackClient(port: server.port)
+        for index in 0..<40 {
+            try client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
+            #expect(try client.response().body == "\(index)")
+        }
+        let inline = try factory.kit.expectCounter(MetricNames.inlineRequests).totalValue
+        #expect(inline >= 40 - Int64(AdmissionControl.warmUp) - 2, "after the warm-up the requests ran inline: \(inline)")
+        #expect(try factory.kit.expectRecorder(MetricNames.modelLatency).values.count == 40)
+        let containers = factory.floatingTotal(MetricNames.containerCPU, [(MetricNames.model, "scripted"), (MetricNames.container, "think")])
+        #expect(containers > 0)
+        await server.stop()
+        #expect(factory.floatingTotal(MetricNames.inlineModelCPU) > 0, "the event loops' share of model CPU is reported")
+    }
+
+    @Test("with inline runs off, every request goes to a worker")
+    func inlineOff() async throws {
+        let factory = PreciseTestMetrics()
+        let server = try await LiveServer(workers: 2, metrics: factory) { $0.inlineMaxMicroseconds = 0 }
+        let client = try LoopbackClient(port: server.port)
+        for index in 0..<20 {
+            try client.send(invocationRequest("echo:\(index)", contentType: "text/plain"))
+            #expect(try client.response().status == 200)
+        }
+        await server.stop()
+        #expect(try factory.kit.expectCounter(MetricNames.inlineRequests).totalValue == 0)
+    }
+}
