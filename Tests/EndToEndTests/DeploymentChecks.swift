@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The offline validators behind the deployment tests: kubernetes-validate (its schemas ship in
@@ -10,7 +11,7 @@ enum DeploymentChecks {
     static let python: String? = {
         let environment = ProcessInfo.processInfo.environment
         let candidates = environment["SWERVE_TEST_PYTHON"].map { [$0] } ?? ["/usr/bin/python3", "/usr/local/bin/python3"]
-        return candidates.first { run($0, ["-c", "import botocore, kubernetes_validate"]).status == 0 }
+        return candidates.first { runBlocking($0, ["-c", "import botocore, kubernetes_validate"]).status == 0 }
     }()
 
     /// Run the tests when the tools are here, or in CI (where their absence is a failure).
@@ -22,8 +23,21 @@ enum DeploymentChecks {
         SwerveProcess.repositoryRoot.appendingPathComponent("scripts/\(name)").path
     }
 
-    /// Runs `executable arguments`; returns the exit status and stdout + stderr.
-    static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
+    /// Runs `body` on a Dispatch thread and awaits it, so a test that waits on a process does not
+    /// hold one of the few threads of Swift's cooperative pool (2 on this machine) that the async
+    /// tests running beside it need.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
+    }
+
+    /// Runs `executable arguments` off the cooperative pool; returns the exit status and stdout + stderr.
+    static func run(_ executable: String, _ arguments: [String]) async -> (status: Int32, output: String) {
+        await self.offThePool { self.runBlocking(executable, arguments) }
+    }
+
+    static func runBlocking(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: executable) else { return (-1, "\(executable) is not executable") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

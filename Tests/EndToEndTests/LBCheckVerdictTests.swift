@@ -26,14 +26,14 @@ struct LBCheckVerdictTests {
         """
     }
 
-    func verdict(load: String, events: String) throws -> (status: Int32, result: [String: Any], output: String) {
+    func verdict(load: String, events: String) async throws -> (status: Int32, result: [String: Any], output: String) {
         let loadFile = try DeploymentChecks.temporaryFile(load, suffix: ".json")
         let eventsFile = try DeploymentChecks.temporaryFile(events, suffix: ".json")
         defer {
             try? FileManager.default.removeItem(at: loadFile)
             try? FileManager.default.removeItem(at: eventsFile)
         }
-        let run = DeploymentChecks.run(Self.python, [DeploymentChecks.script("lb_check_verdict.py"), loadFile.path, eventsFile.path])
+        let run = await DeploymentChecks.run(Self.python, [DeploymentChecks.script("lb_check_verdict.py"), loadFile.path, eventsFile.path])
         let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
         let result = (try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]) ?? [:]
         return (run.status, result, run.output)
@@ -41,11 +41,11 @@ struct LBCheckVerdictTests {
 
     @Test("failures in the crash window, in the rolling window and outside both are told apart",
           .enabled(if: FileManager.default.isExecutableFile(atPath: LBCheckVerdictTests.python)))
-    func attribution() throws {
+    func attribution() async throws {
         // Seconds 1004-1005 and 1007-1008 (the crash window ends a second after the rejoin at
         // 1006.6, so it takes the second that straddles 1007.6), 1008-1009 (rolling restart),
         // 1001-1002 (neither).
-        let run = try self.verdict(load: Self.load(failures: [5: 2, 8: 1, 9: 1, 2: 1]), events: Self.events())
+        let run = try await self.verdict(load: Self.load(failures: [5: 2, 8: 1, 9: 1, 2: 1]), events: Self.events())
         #expect(run.status == 1, "failures in the windows miss the targets\n\(run.output)")
         #expect(run.result["failed_during_crash"] as? Int == 3)
         #expect(run.result["failed_during_rolling_restart"] as? Int == 1)
@@ -57,18 +57,18 @@ struct LBCheckVerdictTests {
 
     @Test("no failures, fast detection and rejoin meet the targets; slow detection does not",
           .enabled(if: FileManager.default.isExecutableFile(atPath: LBCheckVerdictTests.python)))
-    func targets() throws {
-        let clean = try self.verdict(load: Self.load(failures: [2: 1]), events: Self.events())
+    func targets() async throws {
+        let clean = try await self.verdict(load: Self.load(failures: [2: 1]), events: Self.events())
         #expect(clean.status == 0, "\(clean.output)")
         #expect(clean.result["targets_met"] as? Bool == true)
 
-        let slow = try self.verdict(load: Self.load(failures: [:]), events: Self.events(crashDown: "1006.5"))
+        let slow = try await self.verdict(load: Self.load(failures: [:]), events: Self.events(crashDown: "1006.5"))
         #expect(slow.status == 1)
         #expect(slow.result["detect_s"] as? Double == 2.3)
         #expect(slow.output.contains("MISSED  detect_s <= 2"))
 
         // Restarted before the balancer noticed and nothing failed: never out of rotation, passes.
-        let quick = try self.verdict(load: Self.load(failures: [:]), events: Self.events(crashDown: "null", crashRestart: "1004.21", crashUp: "null"))
+        let quick = try await self.verdict(load: Self.load(failures: [:]), events: Self.events(crashDown: "null", crashRestart: "1004.21", crashUp: "null"))
         #expect(quick.status == 0, "\(quick.output)")
         #expect(quick.result["crash_marked_down"] as? Bool == false)
     }

@@ -5,9 +5,9 @@ import Testing
 struct ScalingPolicyTests {
     @Test("--find-capacity writes a PutScalingPolicy request that botocore's service model accepts",
           .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)), .timeLimit(.minutes(2)))
-    func policyAcceptedByBotocore() throws {
+    func policyAcceptedByBotocore() async throws {
         let python = try #require(DeploymentChecks.python, Comment(rawValue: DeploymentChecks.missing))
-        let server = try SwerveProcess.serve(model: "real-estate")
+        let server = try await DeploymentChecks.offThePool { Result { try SwerveProcess.serve(model: "real-estate") } }.get()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-policy-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         let load = try SwerveProcess([
@@ -15,7 +15,7 @@ struct ScalingPolicyTests {
             "--max-steps", "2", "--step-duration", "1s", "--body", #"{"distance": 150}"#, "--json", "--quiet",
             "--endpoint-name", "churn-prod", "--variant-name", "AllTraffic", "--scaling-policy", file.path,
         ])
-        #expect(load.waitForExit(timeout: 60) == 0, "\(load.standardError)")
+        #expect(await DeploymentChecks.offThePool { load.waitForExit(timeout: 60) } == 0, "\(load.standardError)")
 
         let document = try #require(try JSONSerialization.jsonObject(with: Data(load.standardOutput.utf8)) as? [String: Any])
         let capacity = try #require(document["capacity"] as? [String: Any])
@@ -37,7 +37,7 @@ struct ScalingPolicyTests {
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
         #expect(NSDictionary(dictionary: written).isEqual(to: policy), "the file holds the printed policy")
 
-        let accepted = DeploymentChecks.run(python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", file.path])
+        let accepted = await DeploymentChecks.run(python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", file.path])
         #expect(accepted.status == 0, "\(accepted.output)")
 
         // The validator is not a rubber stamp: a target given as text and a misspelt metric are rejected.
@@ -48,16 +48,16 @@ struct ScalingPolicyTests {
         let brokenText = String(decoding: try JSONSerialization.data(withJSONObject: broken), as: UTF8.self)
         let brokenFile = try DeploymentChecks.temporaryFile(brokenText, suffix: ".json")
         defer { try? FileManager.default.removeItem(at: brokenFile) }
-        let rejected = DeploymentChecks.run(python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", brokenFile.path])
+        let rejected = await DeploymentChecks.run(python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", brokenFile.path])
         #expect(rejected.status == 1, "\(rejected.output)")
         #expect(rejected.output.contains("Invalid type for parameter TargetTrackingScalingPolicyConfiguration.TargetValue"), "\(rejected.output)")
         #expect(rejected.output.contains("'SageMakerInvocationsPerInstance' is not one of"), "\(rejected.output)")
     }
 
     @Test("a name SageMaker would refuse stops --find-capacity before any load is sent")
-    func badEndpointName() throws {
+    func badEndpointName() async throws {
         let load = try SwerveProcess(["load", "http://127.0.0.1:9/invocations", "--find-capacity", "--endpoint-name", "churn_prod!"])
-        #expect(load.waitForExit(timeout: 20) != 0)
+        #expect(await DeploymentChecks.offThePool { load.waitForExit(timeout: 20) } != 0)
         #expect(load.standardError.contains(#"--endpoint-name: "churn_prod!" is not a SageMaker name"#), "\(load.standardError)")
     }
 }
