@@ -42,6 +42,7 @@ struct LoadCommand: AsyncParsableCommand {
 
     private func findCapacity(_ configuration: LoadTestConfiguration, terminal: LoadTerminal) async throws {
         let target = configuration.request.target
+        let variant = try self.capacity.variant()
         let metricsURL = try self.capacity.metricsURL.map { try TargetURL(parsing: $0, option: "--metrics-url") }
         let finder = CapacityFinder(
             base: configuration, criteria: try self.capacity.criteria(),
@@ -55,7 +56,22 @@ struct LoadCommand: AsyncParsableCommand {
                 terminal.note(String(format: "  %.1f req/s: p90 %.2f ms, failures %.2f%%", step.rate, step.p90Ms, step.failureRatio * 100) + cpu + ": " + verdict)
             }
         }
-        try self.output.emit(report, capacity: result, terminal: terminal)
+        var capacity = result
+        if capacity.sustainableRate > 0 {
+            let policy = SageMakerScalingPolicy(
+                variant: variant, invocationsPerInstancePerMinute: capacity.invocationsPerInstancePerMinute,
+                scaleInCooldown: self.capacity.scaleInCooldown, scaleOutCooldown: self.capacity.scaleOutCooldown
+            )
+            capacity.scalingPolicy = policy
+            if let path = self.capacity.scalingPolicy {
+                try policy.encoded().write(toFile: path, atomically: true, encoding: .utf8)
+                terminal.note("scaling policy written to \(path)")
+            }
+        } else if let path = self.capacity.scalingPolicy {
+            terminal.note("no rate passed, so no scaling policy was written to \(path)")
+        }
+        try self.output.emit(report, capacity: capacity, terminal: terminal)
+        if capacity.sustainableRate == 0 && self.capacity.scalingPolicy != nil { throw ExitCode(1) }
     }
 
     func makeConfiguration() throws -> LoadTestConfiguration {

@@ -110,6 +110,31 @@ struct LoadCapacityOptions: ParsableArguments {
     @Option(help: "Prometheus metrics URL (default: /metrics on the target's host and port).")
     var metricsURL: String?
 
+    @Option(help: "SageMaker endpoint named in the printed scaling policy.")
+    var endpointName = "swerve"
+
+    @Option(help: "SageMaker production variant named in the printed scaling policy.")
+    var variantName = "AllTraffic"
+
+    @Option(help: "Scaling policy: seconds after a scale-in before another may start.")
+    var scaleInCooldown = 300
+
+    @Option(help: "Scaling policy: seconds after a scale-out before its effect is assessed.")
+    var scaleOutCooldown = 60
+
+    @Option(help: "Also write the scaling policy JSON to this file (for put-scaling-policy --cli-input-json).")
+    var scalingPolicy: String?
+
+    /// The endpoint variant the policy scales, checked against SageMaker's naming rule.
+    func variant() throws -> SageMakerScalingPolicy.Variant {
+        let variant = SageMakerScalingPolicy.Variant(endpointName: self.endpointName, variantName: self.variantName)
+        try variant.validate()
+        guard self.scaleInCooldown >= 0, self.scaleOutCooldown >= 0 else {
+            throw LoadTestError(option: "--scale-in-cooldown/--scale-out-cooldown", "must not be negative")
+        }
+        return variant
+    }
+
     func criteria() throws -> CapacityCriteria {
         CapacityCriteria(
             p90: try DurationText.parse(self.p90, option: "--p90"), maxCPUPercent: self.maxCpu > 0 ? self.maxCpu : nil,

@@ -36,7 +36,12 @@ extension LoadOutputOptions {
             print(try JSONReport(report, capacity: capacity).encoded(), terminator: "")
         } else {
             if let capacity {
-                print("capacity search\n" + capacity.summary + "\n" + (capacity.sustainableRate > 0 ? "best passing step" : "last step"))
+                print("capacity search\n" + capacity.summary)
+                if let policy = capacity.scalingPolicy {
+                    print("SageMaker target-tracking scaling policy (aws application-autoscaling put-scaling-policy --cli-input-json file://policy.json):")
+                    print(try policy.encoded())
+                }
+                print(capacity.sustainableRate > 0 ? "best passing step" : "last step")
             }
             print(TextReport.render(report), terminator: "")
         }

@@ -102,7 +102,55 @@ extension LiveTests {
                 #expect(result.steps.count <= 8)
                 #expect(result.steps.first?.rate == 10)
                 #expect(report.requests > 0)
+                // A last step at the autoscaling target measures the CPU a CPU-based autoscaler
+                // should hold: here CPU% = rate, so about half the sustainable rate.
+                let target = try #require(result.targetStep)
+                #expect(target.rate == result.sustainableRate * 0.5)
+                let cpu = try #require(target.cpuPercent)
+                #expect(cpu > target.rate * 0.6 && cpu < target.rate * 1.5, "cpu \(cpu)% at \(target.rate) req/s")
             }
+        }
+    }
+}
+
+@Suite("SageMaker scaling policy")
+struct SageMakerScalingPolicyTests {
+    @Test("a target-tracking PutScalingPolicy request on SageMakerVariantInvocationsPerInstance")
+    func encodesThePutScalingPolicyRequest() throws {
+        let policy = SageMakerScalingPolicy(
+            variant: .init(endpointName: "churn-prod", variantName: "AllTraffic"), invocationsPerInstancePerMinute: 1499.6
+        )
+        let json = try policy.encoded()
+        #expect(json == """
+            {
+              "PolicyName" : "churn-prod-AllTraffic-invocations-per-instance",
+              "PolicyType" : "TargetTrackingScaling",
+              "ResourceId" : "endpoint/churn-prod/variant/AllTraffic",
+              "ScalableDimension" : "sagemaker:variant:DesiredInstanceCount",
+              "ServiceNamespace" : "sagemaker",
+              "TargetTrackingScalingPolicyConfiguration" : {
+                "PredefinedMetricSpecification" : {
+                  "PredefinedMetricType" : "SageMakerVariantInvocationsPerInstance"
+                },
+                "ScaleInCooldown" : 300,
+                "ScaleOutCooldown" : 60,
+                "TargetValue" : 1500
+              }
+            }
+
+            """)
+    }
+
+    @Test("endpoint and variant names follow SageMaker's rule")
+    func names() {
+        for good in ["a", "churn-prod", "AllTraffic", "v--2", String(repeating: "x", count: 63)] {
+            #expect(SageMakerScalingPolicy.Variant.isValidName(good), "\(good)")
+        }
+        for bad in ["", "-a", "a-", "churn_prod", "churn.prod", "é", String(repeating: "x", count: 64)] {
+            #expect(!SageMakerScalingPolicy.Variant.isValidName(bad), "\(bad)")
+        }
+        #expect(throws: LoadTestError(option: "--variant-name", #""all traffic" is not a SageMaker name (1-63 letters, digits and inner hyphens)"#)) {
+            try SageMakerScalingPolicy.Variant(endpointName: "ok", variantName: "all traffic").validate()
         }
     }
 }

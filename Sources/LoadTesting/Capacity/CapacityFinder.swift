@@ -53,12 +53,24 @@ public struct CapacityFinder: Sendable {
             try? await Task.sleep(for: .milliseconds(500))
         }
         let rate = search.bestRate ?? 0
+        var targetStep: CapacityStep?
+        if rate > 0 && !interrupted && !Task.isCancelled {
+            // Measure the server at the rate autoscaling will hold it to: its CPU there is what a
+            // CPU-based autoscaler (Kubernetes' HPA) should target.
+            let targetRate = rate * self.criteria.safetyFactor
+            let before = await self.cpuProbe?.read(group: probeGroup)
+            let report = try await LoadRunner(configuration: self.stepConfiguration(rate: targetRate)).run()
+            if !Task.isCancelled {
+                let cpu = ServerCPUProbe.utilization(from: before, to: await self.cpuProbe?.read(group: probeGroup))
+                targetStep = self.judge(rate: targetRate, report: report, cpuPercent: cpu?.percent)
+            }
+        }
         let result = CapacityResult(
             sustainableRate: rate, p90LimitMs: self.criteria.p90.seconds * 1000,
             maxCPUPercent: self.criteria.maxCPUPercent, maxFailureRatio: self.criteria.maxFailureRatio,
             cpuSource: cpuSource, safetyFactor: self.criteria.safetyFactor,
             invocationsPerInstancePerMinute: rate * 60 * self.criteria.safetyFactor,
-            limitedBy: interrupted ? "interrupted" : search.limitedBy, steps: steps
+            limitedBy: interrupted ? "interrupted" : search.limitedBy, steps: steps, targetStep: targetStep
         )
         guard let report = best ?? last else { throw LoadTestError(option: "--find-capacity", "no step ran") }
         return (result, report)

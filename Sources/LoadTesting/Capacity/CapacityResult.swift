@@ -34,6 +34,13 @@ public struct CapacityResult: Codable, Sendable, Equatable {
     /// by `+`), `"max rate"`, `"max steps"`, or `"interrupted"` (Ctrl-C).
     public var limitedBy: String
     public var steps: [CapacityStep]
+    /// A step run after the search at the autoscaling target (sustainable rate × safety factor):
+    /// the server's CPU there is the Kubernetes HorizontalPodAutoscaler's CPU target. Nil when
+    /// no rate passed or the search was interrupted.
+    public var targetStep: CapacityStep?
+    /// The SageMaker target-tracking policy for the suggested target; set by the command line,
+    /// which knows the endpoint and variant names.
+    public var scalingPolicy: SageMakerScalingPolicy?
 
     /// The lines printed after the search.
     public var summary: String {
@@ -56,6 +63,13 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         lines.append("sustainable rate: \(fixed(self.sustainableRate, 1)) req/s per instance (\(why))")
         lines.append("suggested SageMakerVariantInvocationsPerInstance target: \(Int(self.invocationsPerInstancePerMinute.rounded())) per minute")
         lines.append("  = \(fixed(self.sustainableRate, 1)) req/s × 60 × safety factor \(fixed(self.safetyFactor, 2))")
+        if let target = self.targetStep {
+            var line = "at that target (\(fixed(target.rate, 1)) req/s): p90 \(DurationText.formatMilliseconds(target.p90Ms))"
+            if let cpu = target.cpuPercent {
+                line += ", server cpu \(fixed(cpu, 0))% of one core: Kubernetes HPA averageUtilization \(fixed(cpu, 0))% ÷ the pod's CPU request in cores"
+            }
+            lines.append(line)
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }
