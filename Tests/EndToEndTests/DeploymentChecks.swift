@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HTTPTestSupport
 
 /// The offline validators behind the deployment tests: kubernetes-validate (its schemas ship in
 /// the PyPI package) and botocore's service models, driven by the scripts in `scripts/`.
@@ -23,18 +24,9 @@ enum DeploymentChecks {
         SwerveProcess.repositoryRoot.appendingPathComponent("scripts/\(name)").path
     }
 
-    /// Runs `body` on a Dispatch thread and awaits it, so a test that waits on a process does not
-    /// hold one of the few threads of Swift's cooperative pool (2 on this machine) that the async
-    /// tests running beside it need.
-    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
-    }
-
     /// Runs `executable arguments` off the cooperative pool; returns the exit status and stdout + stderr.
     static func run(_ executable: String, _ arguments: [String]) async -> (status: Int32, output: String) {
-        await self.offThePool { self.runBlocking(executable, arguments) }
+        (try? await offThePool { self.runBlocking(executable, arguments) }) ?? (-1, "\(executable) could not be run")
     }
 
     static func runBlocking(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {

@@ -80,7 +80,9 @@ struct MetricsEndToEndTests {
         while Date() < deadline {
             documents = server.standardOutput.split(separator: "\n").filter { $0.hasPrefix("{\"_aws\"") }
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            if documents.contains(where: { ($0["Invocations"] as? Double ?? 0) > 0 }) && documents.contains(where: { $0["ContainerName"] as? String == "xgboost" }) { break }
+            // Requests may fall into several intervals: wait until every one has been reported.
+            let reported = documents.compactMap { $0["Invocations"] as? Double }.reduce(0, +)
+            if reported >= 10 && documents.contains(where: { $0["ContainerName"] as? String == "xgboost" }) { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         let invocations = documents.compactMap { $0["Invocations"] as? Double }.reduce(0, +)

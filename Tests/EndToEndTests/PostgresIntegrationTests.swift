@@ -17,7 +17,7 @@ struct PostgresIntegrationTests {
     /// `churn-probability` endpoint (same server, `output=probability`) for exact comparisons.
     private func scenario(swerveArguments: [String] = []) async throws -> (PostgresCluster, SwerveProcess) {
         let cluster = try await PostgresCluster()
-        let server = try SwerveProcess.serve(model: "churn", extraArguments: swerveArguments)
+        let server = try await SwerveProcess.serve(model: "churn", extraArguments: swerveArguments)
         try await cluster.installChurn(swerveURL: "http://127.0.0.1:\(server.port)")
         try expectSuccess(await cluster.psql("""
             INSERT INTO aws_sagemaker.endpoints (endpoint_name, url, custom_attributes)
@@ -33,14 +33,14 @@ struct PostgresIntegrationTests {
         let rows = try goldenRows()
         try await loadGolden(into: cluster)
 
-        let before = try metrics(server.port)
+        let before = try await metrics(server.port)
         let inserted = try await cluster.psql("""
             INSERT INTO churn_inserts (\(Self.columns)) SELECT \(Self.columns) FROM golden ORDER BY n;
             SELECT requests, rows_sent, connections_opened FROM aws_sagemaker.session_stats();
             SELECT coalesce(prediction::text, 'NULL') FROM churn_inserts ORDER BY id;
             """)
         try expectSuccess(inserted)
-        let after = try metrics(server.port)
+        let after = try await metrics(server.port)
         #expect(after.sum("swerve_requests_total", ["route": "/invocations", "status": "2xx"])
             - before.sum("swerve_requests_total", ["route": "/invocations", "status": "2xx"]) == 200, "one request per inserted row")
         #expect(inserted.lines.first == "200|200|1", "200 requests, 200 rows, one kept-alive connection")
@@ -50,8 +50,8 @@ struct PostgresIntegrationTests {
         let client = try LoopbackClient(port: server.port)
         let expectedLabels = try goldenEnsembleLabels()
         for (index, row) in rows.enumerated() where index < stored.count {
-            try client.send(invocationRequest(row, contentType: "text/csv"))
-            let answer = try client.response()
+            try await client.send(invocationRequest(row, contentType: "text/csv"))
+            let answer = try await client.response()
             #expect(answer.status == 200)
             let swerve = answer.body == "1\n" ? "true" : answer.body == "0\n" ? "false" : "unexpected \(answer.body)"
             #expect(stored[index] == swerve, "golden row \(index): \(row)")
@@ -89,10 +89,10 @@ struct PostgresIntegrationTests {
                     FROM (VALUES \(sql)) AS f(\(Self.columns))));
                 """)
             try expectSuccess(result)
-            try client.send(invocationRequest(csv, contentType: "text/csv"))
-            let label = try client.response()
-            try client.send(invocationRequest(csv, contentType: "text/csv", extraHeaders: "X-Amzn-SageMaker-Custom-Attributes: output=probability\r\n"))
-            let probability = try client.response()
+            try await client.send(invocationRequest(csv, contentType: "text/csv"))
+            let label = try await client.response()
+            try await client.send(invocationRequest(csv, contentType: "text/csv", extraHeaders: "X-Amzn-SageMaker-Custom-Attributes: output=probability\r\n"))
+            let probability = try await client.response()
             #expect(label.status == 200 && probability.status == 200, "Swerve reads \(csv)")
             #expect(result.lines.first == (label.body == "1\n" ? "t" : "f"), "stored prediction for \(csv)")
             #expect(result.lines.last.map { $0 + "\n" } == probability.body, "probability for \(csv)")
@@ -117,14 +117,14 @@ struct PostgresIntegrationTests {
         let client = try LoopbackClient(port: server.port)
         var labels: [String] = [], probabilities: [String] = []
         for row in rows {
-            try client.send(invocationRequest(row, contentType: "text/csv"))
-            labels.append(try client.response().body.trimmingCharacters(in: .newlines))
-            try client.send(invocationRequest(row, contentType: "text/csv", extraHeaders: "X-Amzn-SageMaker-Custom-Attributes: output=probability\r\n"))
-            probabilities.append(try client.response().body.trimmingCharacters(in: .newlines))
+            try await client.send(invocationRequest(row, contentType: "text/csv"))
+            labels.append(try await client.response().body.trimmingCharacters(in: .newlines))
+            try await client.send(invocationRequest(row, contentType: "text/csv", extraHeaders: "X-Amzn-SageMaker-Custom-Attributes: output=probability\r\n"))
+            probabilities.append(try await client.response().body.trimmingCharacters(in: .newlines))
         }
         #expect(Set(probabilities).count > 150, "answers that tell rows apart, so order is checked")
 
-        let before = try metrics(server.port)
+        let before = try await metrics(server.port)
         let updated = try await cluster.psql("""
             WITH batch AS (SELECT array_agg(id ORDER BY id) AS ids, array_agg(churn_features(c) ORDER BY id) AS rows FROM customers c)
             UPDATE customers c SET prediction = p.will_churn
@@ -134,7 +134,7 @@ struct PostgresIntegrationTests {
             SELECT CASE prediction WHEN true THEN '1' WHEN false THEN '0' END FROM customers ORDER BY id;
             """)
         try expectSuccess(updated)
-        let middle = try metrics(server.port)
+        let middle = try await metrics(server.port)
         #expect(requests(before, middle) == 3, "25,000 rows in requests of at most 10,000")
         #expect(updated.lines.first == "3|25000")
         let stored = Array(updated.lines.dropFirst())
@@ -148,7 +148,7 @@ struct PostgresIntegrationTests {
             SELECT requests FROM aws_sagemaker.session_stats();
             """)
         try expectSuccess(selected)
-        let after = try metrics(server.port)
+        let after = try await metrics(server.port)
         #expect(requests(middle, after) == 2, "10,001 rows: 10,000, then a batch of one")
         #expect(selected.lines.last == "2")
         #expect(Array(selected.lines.dropLast()) == (0..<10_001).map { probabilities[$0 % distinct] }, "SELECT returns the answers in row order")
@@ -170,7 +170,7 @@ struct PostgresIntegrationTests {
         #expect(slow.status != 0)
         #expect(slow.errors.contains(#"endpoint "churn" (POST \#(url)): no answer within 300 ms (request timeout), no HTTP status"#), "\(slow.errors)")
 
-        let impatient = try SwerveProcess.serve(model: "churn", extraArguments: ["--timeout", "0.0001"])
+        let impatient = try await SwerveProcess.serve(model: "churn", extraArguments: ["--timeout", "0.0001"])
         let failing = try await cluster.psql("""
             INSERT INTO aws_sagemaker.endpoints (endpoint_name, url) VALUES ('impatient', 'http://127.0.0.1:\(impatient.port)');
             SELECT aws_sagemaker.invoke_endpoint_batch('impatient', NULL,
@@ -181,7 +181,7 @@ struct PostgresIntegrationTests {
         impatient.stop()
 
         server.stop()
-        #expect(server.waitForExit() == 0)
+        #expect(await server.waitForExit() == 0)
         let stopped = try await cluster.psql("""
             UPDATE aws_sagemaker.endpoints SET request_timeout_ms = 10000 WHERE endpoint_name = 'churn';
             INSERT INTO churn_inserts (\(Self.columns)) VALUES \(Self.exampleSQL), \(Self.exampleSQL);
@@ -272,8 +272,8 @@ struct PostgresIntegrationTests {
             """))
     }
 
-    private func metrics(_ port: Int) throws -> PrometheusText {
-        try PrometheusText(LoopbackClient.exchange(port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body)
+    private func metrics(_ port: Int) async throws -> PrometheusText {
+        try PrometheusText(await LoopbackClient.exchange(port: port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body)
     }
 
     private func requests(_ before: PrometheusText, _ after: PrometheusText) -> Double {
@@ -281,11 +281,11 @@ struct PostgresIntegrationTests {
     }
 
     /// Swerve's own answer lines for a CSV body.
-    private func invoke(_ port: Int, _ csv: String, attributes: String?) throws -> [String] {
+    private func invoke(_ port: Int, _ csv: String, attributes: String?) async throws -> [String] {
         let client = try LoopbackClient(port: port, timeout: 30)
-        try client.send(invocationRequest(csv, contentType: "text/csv",
+        try await client.send(invocationRequest(csv, contentType: "text/csv",
                                           extraHeaders: attributes.map { "X-Amzn-SageMaker-Custom-Attributes: \($0)\r\n" } ?? ""))
-        let response = try client.response()
+        let response = try await client.response()
         #expect(response.status == 200)
         return response.body.split(separator: "\n").map(String.init)
     }

@@ -7,7 +7,7 @@ struct ScalingPolicyTests {
           .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)), .timeLimit(.minutes(2)))
     func policyAcceptedByBotocore() async throws {
         let python = try #require(DeploymentChecks.python, Comment(rawValue: DeploymentChecks.missing))
-        let server = try await DeploymentChecks.offThePool { Result { try SwerveProcess.serve(model: "real-estate") } }.get()
+        let server = try await SwerveProcess.serve(model: "real-estate")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-policy-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: file) }
         let load = try SwerveProcess([
@@ -15,7 +15,7 @@ struct ScalingPolicyTests {
             "--max-steps", "2", "--step-duration", "1s", "--body", #"{"distance": 150}"#, "--json", "--quiet",
             "--endpoint-name", "churn-prod", "--variant-name", "AllTraffic", "--scaling-policy", file.path,
         ])
-        #expect(await DeploymentChecks.offThePool { load.waitForExit(timeout: 60) } == 0, "\(load.standardError)")
+        #expect(await load.waitForExit(timeout: 60) == 0, "\(load.standardError)")
 
         let document = try #require(try JSONSerialization.jsonObject(with: Data(load.standardOutput.utf8)) as? [String: Any])
         let capacity = try #require(document["capacity"] as? [String: Any])
@@ -57,7 +57,7 @@ struct ScalingPolicyTests {
     @Test("a name SageMaker would refuse stops --find-capacity before any load is sent")
     func badEndpointName() async throws {
         let load = try SwerveProcess(["load", "http://127.0.0.1:9/invocations", "--find-capacity", "--endpoint-name", "churn_prod!"])
-        #expect(await DeploymentChecks.offThePool { load.waitForExit(timeout: 20) } != 0)
-        #expect(load.standardError.contains(#"--endpoint-name: "churn_prod!" is not a SageMaker name"#), "\(load.standardError)")
+        #expect(await load.waitForExit(timeout: 20) != 0)
+        #expect(await load.standardError(contains: #"--endpoint-name: "churn_prod!" is not a SageMaker name"#), "\(load.standardError)")
     }
 }

@@ -97,7 +97,10 @@ extension LiveTests {
                 let (result, report) = try await finder.run()
                 #expect(result.cpuSource == "process_cpu_seconds_total")
                 #expect(result.limitedBy == "cpu")
-                #expect(result.sustainableRate >= 30 && result.sustainableRate <= 60)
+                // 50% CPU is about 50 requests a second; a machine busy with other work gives the test
+                // server less CPU than it asks for, which shows as a later crossing, so the upper bound
+                // leaves room.
+                #expect(result.sustainableRate >= 30 && result.sustainableRate <= 90, "\(result.sustainableRate)")
                 #expect(result.invocationsPerInstancePerMinute == result.sustainableRate * 30)
                 #expect(result.steps.count <= 8)
                 #expect(result.steps.first?.rate == 10)
