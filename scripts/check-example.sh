@@ -15,7 +15,7 @@ PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -f "$LOG"' EXIT
 PORT=""
 for _ in $(seq 100); do
-  PORT=$(sed -n 's/.*listening.*port=\([0-9]*\).*/\1/p' "$LOG" | head -1)
+  PORT=$( (grep listening "$LOG" || true) | sed -n 's/.*port=\([0-9]*\).*/\1/p' | head -1)
   [ -n "$PORT" ] && break
   sleep 0.1
 done

@@ -39,12 +39,13 @@ struct KNNRegressor: Sendable {
             }
         }
         let width = features.count
-        scale = (0..<width).map { column in
+        let scale = (0..<width).map { column in
             let values = stride(from: column, to: raw.count, by: width).map { raw[$0] }
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
             return variance > 0 ? variance.squareRoot() : 1
         }
+        self.scale = scale
         points = raw.enumerated().map { $0.element / scale[$0.offset % width] }
     }
 
