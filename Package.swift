@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "swerve",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swerve", targets: ["SwerveCLI"]),
         .library(name: "InferenceServer", targets: ["InferenceServer"]),

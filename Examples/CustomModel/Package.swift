@@ -6,7 +6,7 @@ import PackageDescription
 // worker pool, JSON/CSV/JSON Lines, metrics, `predict` and `load`).
 let package = Package(
     name: "CustomModel",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         // In your own package: .package(url: "https://github.com/<you>/swerve", from: "1.0.0")
         .package(name: "swerve", path: "../..")

@@ -24,6 +24,27 @@ import Testing
         }
     }
 
+    /// Large batches reuse one feature buffer (`ScratchStorage`) without zeroing it: a batch scored
+    /// after another must not see any of the earlier batch's features.
+    @Test func aBatchScoredInReusedStorageMatchesTheGoldenRows() throws {
+        let classifier = try EnsembleHandler.load(from: directory).classifier
+        let body = try Fixtures.churnRequestBody()
+        let lines = body.split(separator: "\n")
+        let decode = { (text: String) in
+            try Array(text.utf8).withUnsafeBytes { try TabularDecoding.decode($0, contentType: .csv, schema: classifier.transform.inputSchema) }
+        }
+        let other = String(repeating: "\(lines[7])\n", count: 1500)  // 1,500 rows of one row: 852 KB of features
+        _ = try classifier.classify(try decode(other), context: InvocationContext())
+        let golden = try classifier.classify(try decode(String(repeating: body.hasSuffix("\n") ? body : body + "\n", count: 3)), context: InvocationContext())
+        let expected = try Fixtures.churnExpected()
+        for copy in 0..<3 {
+            for (row, record) in expected.enumerated() {
+                let index = copy * expected.count + row
+                #expect(abs(golden.pTrue[index] - record["ensemble"]!["p_true"]!.doubleValue!) <= 1e-12, "copy \(copy), row \(row)")
+            }
+        }
+    }
+
     @Test func ensembleMembersMatchScikitLearnAndXGBoostOnEveryGoldenRow() throws {
         let classifier = try EnsembleHandler.load(from: directory).classifier
         #expect(classifier.stageNames == ["transform", "xgboost", "logistic_regression", "random_forest", "label"])

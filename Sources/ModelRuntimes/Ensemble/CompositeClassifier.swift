@@ -51,11 +51,13 @@ public struct CompositeClassifier: Sendable {
         for (index, member) in members.enumerated() {
             probabilities.append(try memberStage(index + 1, member.model, features, context: context))
         }
+        features.recycle()
         return context.measure(stage: members.count + 1) { labelStage(probabilities) }
     }
 
     private func transformStage(_ batch: TabularBatch, context: InvocationContext) throws -> FeatureMatrix {
-        var features = FeatureMatrix(rows: batch.rowCount, columnCount: transform.featureCount)
+        // The transform writes every value of every row, so the storage need not be zeroed.
+        var features = FeatureMatrix(uninitializedRows: batch.rowCount, columnCount: transform.featureCount)
         guard batch.rowCount > 0 else { return features }
         let transform = self.transform
         let width = transform.featureCount

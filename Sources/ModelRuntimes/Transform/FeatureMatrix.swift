@@ -19,6 +19,18 @@ public struct FeatureMatrix: FeatureSource, Sendable {
         self.init(values: [Double](repeating: 0, count: rows * columnCount), columnCount: columnCount)
     }
 
+    /// A matrix of `rows` rows whose values are unspecified, in reused storage where there is
+    /// some: for a caller that writes every value (the feature transform), and then hands the
+    /// storage back with `recycle()`.
+    init(uninitializedRows rows: Int, columnCount: Int) {
+        self.init(values: ScratchStorage.doubles(count: rows * columnCount), columnCount: columnCount)
+    }
+
+    /// Hands the storage back for the next request's matrix.
+    consuming func recycle() {
+        ScratchStorage.recycle(values)
+    }
+
     public var rowCount: Int { values.count / columnCount }
 
     public var featureCount: Int { columnCount }
