@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     /// microseconds run on their event loop (holding a worker permit) instead of crossing to a
     /// worker thread and back; 0 sends every request to the workers.
     public var inlineMaxMicroseconds = 200
+    /// `SWERVE_WORKER_NICE`, default 5: how many nice levels below the event loops the model
+    /// workers run, so sockets (`/ping` above all) are served first when models fill every core;
+    /// 0 runs them alike.
+    public var workerNice: Int32 = 5
     /// `SWERVE_QUEUE_MAX_MB`: request bytes that may wait for a worker before new ones get 503,
     /// so that a burst of large payloads cannot exhaust memory.
     public var queueMaxBytes = 256 << 20
@@ -74,6 +78,7 @@ public struct ServerConfiguration: Sendable {
         queueDepth = try reader.integer("SWERVE_QUEUE_DEPTH", in: 1...1_000_000) ?? queueDepth
         maxQueueWait = try reader.seconds("SWERVE_MAX_QUEUE_WAIT") ?? maxQueueWait
         inlineMaxMicroseconds = try reader.integer("SWERVE_INLINE_MAX_US", in: 0...1_000_000) ?? inlineMaxMicroseconds
+        workerNice = try reader.integer("SWERVE_WORKER_NICE", in: 0...19).map(Int32.init) ?? workerNice
         queueMaxBytes = try reader.integer("SWERVE_QUEUE_MAX_MB", in: 1...1_000_000).map { $0 << 20 } ?? queueMaxBytes
         requestTimeout = try reader.seconds("SAGEMAKER_MODEL_SERVER_TIMEOUT") ?? requestTimeout
         maxPayloadBytes = try reader.integer("SAGEMAKER_MAX_PAYLOAD_IN_MB", in: 1...100_000).map { $0 << 20 } ?? maxPayloadBytes

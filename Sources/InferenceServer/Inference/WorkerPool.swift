@@ -59,6 +59,10 @@ public final class WorkerPool: @unchecked Sendable {
     /// Inline runs: requests estimated to take at most this long may run on their event loop
     /// (0 disables inline runs).
     public let inlineMaxNanoseconds: UInt64
+    /// How much lower than the event loops the workers run (Linux nice levels): when models keep
+    /// every core busy, the kernel still runs an event loop as soon as a socket is ready, so
+    /// `/ping` and small requests do not wait behind batches for a time slice.
+    public let workerNice: Int32
 
     private let lock = ConditionLock()
     private var queue = CircularBuffer<Job>(initialCapacity: 64)
@@ -91,7 +95,7 @@ public final class WorkerPool: @unchecked Sendable {
     ///   - inlineMaxMicroseconds: requests estimated under this run on their event loop; 0 never.
     public init(
         workerCount: Int, queueDepth: Int, maxQueuedBytes: Int, maxQueueWait: TimeAmount = .seconds(1),
-        inlineMaxMicroseconds: Int = 0, metrics: ServerMetrics? = nil
+        inlineMaxMicroseconds: Int = 0, workerNice: Int32 = 0, metrics: ServerMetrics? = nil
     ) {
         precondition(workerCount > 0 && queueDepth > 0)
         self.workerCount = workerCount
@@ -99,6 +103,7 @@ public final class WorkerPool: @unchecked Sendable {
         self.maxQueuedBytes = maxQueuedBytes
         self.inlineMaxNanoseconds = UInt64(max(0, inlineMaxMicroseconds)) * 1000
         self.metrics = metrics
+        self.workerNice = workerNice
         self.admission = AdmissionControl(
             maxWaitNanoseconds: Double(maxQueueWait.nanoseconds), parallelism: min(workerCount, AvailableCores.count))
         self.busySince = (0..<workerCount).map { _ in ManagedAtomic(0) }
@@ -112,8 +117,12 @@ public final class WorkerPool: @unchecked Sendable {
         }
         guard first else { return }
         lock.withLock { threadsRunning = workerCount }
+        let nice = workerNice
         let started = (0..<workerCount).map { index in
-            startThread { [self] in workLoop(WorkerContext(index: index, accounting: metrics.map { StageAccounting(metrics: $0, role: .worker) })) }
+            startThread { [self] in
+                ThreadPriority.lower(by: nice)
+                workLoop(WorkerContext(index: index, accounting: metrics.map { StageAccounting(metrics: $0, role: .worker) }))
+            }
         }
         lock.withLock { threads = started }
     }

@@ -52,7 +52,8 @@ public final class SwerveServer: Sendable {
         self.metrics = metrics
         pool = WorkerPool(
             workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
-            maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds, metrics: metrics)
+            maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds,
+            workerNice: configuration.workerNice, metrics: metrics)
         if configuration.deepHealthCheck {
             guard let sample = model.sample else {
                 throw ConfigurationError(
