@@ -21,7 +21,12 @@ public final class HTTPServer: Service, Sendable {
     private let tracker = ConnectionTracker()
     private let onBound: @Sendable (Int) -> Void
 
-    /// - Parameter onBound: called with the port once the socket listens (useful with port 0).
+    /// - Parameters:
+    ///   - configuration: host, port and the per-connection limits.
+    ///   - responder: what every connection asks for its answers.
+    ///   - group: the event loops that serve the connections.
+    ///   - logger: where listening, draining and bind failures are logged.
+    ///   - onBound: called with the port once the socket listens (useful with port 0).
     public init(
         configuration: ServerConfiguration, responder: any HTTPResponder, group: any EventLoopGroup, logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }

@@ -18,6 +18,7 @@ public final class HealthCheck: Sendable {
     private let probe: HealthProbe?
 
     /// - Parameters:
+    ///   - pool: the worker pool whose workers are watched.
     ///   - stuckAfter: how long a worker may hold one request before it counts as stuck (the
     ///     model timeout).
     ///   - probe: the deep check, when enabled.

@@ -33,7 +33,13 @@ public final class InferencePipeline: Sendable {
     /// Decodes, predicts and encodes; never throws. With `accounting`, decode and encode are
     /// timed as the `input_fn` and `output_fn` containers (the model times its own stages).
     ///
-    /// - Parameter startedAt: a monotonic clock reading taken just before (saves a reading).
+    /// - Parameters:
+    ///   - payload: the request body.
+    ///   - contentType: the negotiated input type.
+    ///   - accept: the negotiated output type.
+    ///   - context: custom attributes, the stage recorder and the parallel executor.
+    ///   - accounting: the calling thread's per-container accounting, if metrics are on.
+    ///   - startedAt: a monotonic clock reading taken just before (saves a reading).
     public func run(
         _ payload: ByteBuffer, contentType: MediaType, accept: MediaType, context: InvocationContext,
         accounting: StageAccounting? = nil, startedAt: UInt64? = nil

@@ -16,7 +16,10 @@ public final class InvocationService: Sendable {
     private let executor: PoolExecutor
     private let loopAccounting: LoopAccounting?
 
-    /// - Parameter metrics: where queue wait, model latency, in-flight and rejections go (nil: off).
+    /// - Parameters:
+    ///   - pipeline: the model's steps and its content negotiation.
+    ///   - pool: the workers (and the permits of inline runs).
+    ///   - metrics: where queue wait, model latency, in-flight and rejections go (nil: off).
     public init(pipeline: InferencePipeline, pool: WorkerPool, metrics: ServerMetrics? = nil) {
         self.pipeline = pipeline
         self.pool = pool

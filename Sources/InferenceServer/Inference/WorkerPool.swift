@@ -91,8 +91,13 @@ public final class WorkerPool: @unchecked Sendable {
     private let metrics: ServerMetrics?
 
     /// - Parameters:
+    ///   - workerCount: the worker threads, and the permits every model execution needs.
+    ///   - queueDepth: a last bound on the jobs waiting.
+    ///   - maxQueuedBytes: the payload bytes that may wait.
     ///   - maxQueueWait: the longest expected wait a request is admitted with.
     ///   - inlineMaxMicroseconds: requests estimated under this run on their event loop; 0 never.
+    ///   - workerNice: nice levels the workers run below the event loops.
+    ///   - metrics: where workers account their CPU per container; nil when metrics are off.
     public init(
         workerCount: Int, queueDepth: Int, maxQueuedBytes: Int, maxQueueWait: TimeAmount = .seconds(1),
         inlineMaxMicroseconds: Int = 0, workerNice: Int32 = 0, metrics: ServerMetrics? = nil

@@ -33,6 +33,7 @@ public final class ServerMetrics: Sendable {
     public let containerNames: [String]
 
     /// - Parameters:
+    ///   - factory: the swift-metrics factory every handle is made from.
     ///   - model: the model's name, for the `model` label.
     ///   - stageNames: the model's own stages; `input_fn` and `output_fn` are added around them.
     public init(factory: any MetricsFactory, model: String, stageNames: [String]) {

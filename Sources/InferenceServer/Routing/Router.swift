@@ -17,8 +17,11 @@ public final class Router: HTTPResponder {
     private let routeList: String
 
     /// - Parameters:
+    ///   - invocations: answers `/invocations` and `/endpoints/{name}/invocations`.
+    ///   - health: answers `/ping`.
+    ///   - configuration: the worker count and payload limit `/execution-parameters` reports.
     ///   - metricsEndpoint: renders `GET /metrics`; nil answers 404.
-    ///   - metrics: where request counts and overhead latency go; nil when metrics are off.
+    ///   - metrics: where request counts and durations go; nil when metrics are off.
     public init(
         invocations: InvocationService, health: HealthCheck, configuration: ServerConfiguration,
         metricsEndpoint: (@Sendable () -> Response)? = nil, metrics: ServerMetrics? = nil

@@ -36,8 +36,11 @@ public final class SwerveServer: Sendable {
     private let logger: Logger
 
     /// - Parameters:
-    ///   - metrics: where metrics go; nil turns them off (and `/metrics` with them).
+    ///   - configuration: everything the server can be told.
+    ///   - model: the loaded model it serves.
+    ///   - backends: where metrics go; nil turns them off (and `/metrics` with them).
     ///   - loadSeconds: how long loading the model took, for the model-load metric.
+    ///   - logger: where the server logs.
     public init(
         configuration: ServerConfiguration, model: LoadedModel, metrics backends: MetricsBackends?, loadSeconds: Double = 0,
         logger: Logger = Logger(label: "swerve")
@@ -87,7 +90,9 @@ public final class SwerveServer: Sendable {
 
     /// Runs until SIGTERM or SIGINT (or `shutdownSignals`), then drains and returns.
     ///
-    /// - Parameter onBound: called with the port once the socket listens (useful with port 0).
+    /// - Parameters:
+    ///   - shutdownSignals: the signals that start the drain.
+    ///   - onBound: called with the port once the socket listens (useful with port 0).
     public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], onBound: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         // Workers and probe run before the socket opens: nothing accepted waits for them.
         pool.start()
