@@ -20,6 +20,11 @@ extension ServingError {
         ServingError(status: 400, code: "bad_request", message: "malformed HTTP request: \(detail)")
     }
 
+    /// 415 for a body declared in a character set other than UTF-8.
+    static func unsupportedCharset(_ charset: String) -> ServingError {
+        ServingError(status: 415, code: "unsupported_media_type", message: "charset \"\(charset)\" is not supported; send UTF-8")
+    }
+
     /// 413 for a body over the limit.
     static func payloadTooLarge(limit: Int) -> ServingError {
         ServingError(status: 413, code: "payload_too_large", message: "the body is larger than the limit of \(limit) bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB)")

@@ -40,7 +40,7 @@ public struct ContentNegotiator: Sendable {
         let type = parsed.canonical
         guard inputTypes.contains(type) else { throw ServingError.unsupportedMediaType(parsed.essence, supported: inputTypes) }
         if let charset = parsed.parameter("charset")?.lowercased(), !["utf-8", "utf8", "us-ascii"].contains(charset) {
-            throw ServingError(status: 415, code: "unsupported_media_type", message: "charset \"\(charset)\" is not supported; send UTF-8")
+            throw ServingError.unsupportedCharset(charset)
         }
         return type
     }
