@@ -25,4 +25,12 @@ struct AdmissionControlTests {
         #expect(control.admits(queuedWork: 40e6))
         #expect(!control.admits(queuedWork: 40.4e6))
     }
+
+    @Test("one outlier moves the small-job average by at most the outlier factor")
+    func outliers() {
+        var control = AdmissionControl(maxWaitNanoseconds: 1e9, parallelism: 1)
+        for _ in 0..<AdmissionControl.warmUp { control.observe(bytes: 10, nanoseconds: 10_000) }
+        control.observe(bytes: 10, nanoseconds: 5_000_000)  // a descheduled thread
+        #expect(control.knownEstimate(bytes: 10) == 10_000 + AdmissionControl.weight * 30_000)
+    }
 }

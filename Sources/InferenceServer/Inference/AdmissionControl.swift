@@ -48,11 +48,17 @@ struct AdmissionControl: Sendable {
         return max(smallJobNanoseconds, nanosecondsPerByte * Double(bytes))
     }
 
+    /// An observation counts as at most this many times the current average: a thread descheduled
+    /// in the middle of one job does not triple the estimate, while a model that really slows
+    /// down still raises it by 15% a job.
+    static let outlierFactor = 4.0
+
     /// Learns from a finished job.
     mutating func observe(bytes: Int, nanoseconds: UInt64) {
         let duration = Double(nanoseconds)
         if bytes <= Self.smallJobBytes {
-            smallJobNanoseconds = smallObservations == 0 ? duration : smallJobNanoseconds + Self.weight * (duration - smallJobNanoseconds)
+            let counted = knowsSmallJobs ? min(duration, Self.outlierFactor * smallJobNanoseconds) : duration
+            smallJobNanoseconds = smallObservations == 0 ? counted : smallJobNanoseconds + Self.weight * (counted - smallJobNanoseconds)
             smallObservations += 1
         } else {
             let perByte = duration / Double(bytes)

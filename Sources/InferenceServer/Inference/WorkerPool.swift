@@ -41,6 +41,9 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// An inline run at least this long suspends inline runs for a second.
+    static let inlineSuspensionNanoseconds: UInt64 = 50_000_000
+
     /// Why a job was not queued.
     public enum Refusal: Error, Sendable {
         /// Its expected wait, in nanoseconds, exceeds the budget.
@@ -171,13 +174,18 @@ public final class WorkerPool: @unchecked Sendable {
     // MARK: Inline runs
 
     /// Takes a permit for running a request of `bytes` on the caller's event loop: true when the
-    /// request is estimated to be short, nothing is queued (it would jump the queue) and a permit
-    /// is free. The caller runs it and then calls `finishInline`.
+    /// request is estimated to be short and a permit is free. The caller runs it and then calls
+    /// `finishInline`.
+    ///
+    /// A short request may pass longer ones waiting in the queue (shortest job first): queued
+    /// requests are the long ones, and making a 10 µs request wait for a worker behind them is
+    /// what inline runs exist to avoid. With every core busy, a worker (which runs at a lower
+    /// priority than the event loops) would otherwise wait for the loop to go idle.
     public func tryRunInline(bytes: Int) -> Bool {
         guard inlineMaxNanoseconds > 0 else { return false }
         lock.lock()
         defer { lock.unlock() }
-        guard !stopping, queue.isEmpty, helpers.isEmpty, executing < workerCount,
+        guard !stopping, executing < workerCount,
             let estimate = admission.knownEstimate(bytes: bytes), estimate <= Double(inlineMaxNanoseconds),
             inlineSuspendedUntil == 0 || CPUClock.monotonicNanoseconds() >= inlineSuspendedUntil
         else { return false }
@@ -185,13 +193,14 @@ public final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    /// Returns an inline run's permit. A run that took 10 times the inline limit suspends inline
-    /// runs for a second: whatever made it slow goes to the workers, not to the event loops.
+    /// Returns an inline run's permit. Its duration feeds the estimate (a model that slows down
+    /// stops being run inline once the average passes the limit); a run of 50 ms or more, which a
+    /// descheduled thread does not explain, suspends inline runs for a second at once.
     public func finishInline(bytes: Int, nanoseconds: UInt64) {
         lock.lock()
         executing -= 1
         admission.observe(bytes: bytes, nanoseconds: nanoseconds)
-        if nanoseconds > 10 * inlineMaxNanoseconds { inlineSuspendedUntil = CPUClock.monotonicNanoseconds() + 1_000_000_000 }
+        if nanoseconds >= Self.inlineSuspensionNanoseconds { inlineSuspendedUntil = CPUClock.monotonicNanoseconds() + 1_000_000_000 }
         if permitWaiters > 0 { lock.broadcast() }
         lock.unlock()
     }
