@@ -146,7 +146,7 @@ struct WorkerPoolTests {
         pool.finishInline(bytes: 10, nanoseconds: 3_000_000)
         #expect(pool.tryRunInline(bytes: 10), "one run of 3 ms (a descheduled thread) moves the average, no more")
         pool.finishInline(bytes: 10, nanoseconds: WorkerPool.inlineSuspensionNanoseconds)
-        #expect(!pool.tryRunInline(bytes: 10), "a run of 50 ms suspends inline runs")
+        #expect(!pool.tryRunInline(bytes: 10), "a run of a second suspends inline runs")
         pool.start()
         await pool.shutdownGracefully()
     }

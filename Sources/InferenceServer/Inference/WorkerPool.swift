@@ -42,7 +42,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// An inline run at least this long suspends inline runs for a second.
-    static let inlineSuspensionNanoseconds: UInt64 = 50_000_000
+    static let inlineSuspensionNanoseconds: UInt64 = 1_000_000_000
 
     /// Why a job was not queued.
     public enum Refusal: Error, Sendable {
@@ -194,8 +194,9 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Returns an inline run's permit. Its duration feeds the estimate (a model that slows down
-    /// stops being run inline once the average passes the limit); a run of 50 ms or more, which a
-    /// descheduled thread does not explain, suspends inline runs for a second at once.
+    /// stops being run inline once the average passes the limit); a run of a second or more (a
+    /// hung model, which no descheduling of a busy machine explains) suspends inline runs for a
+    /// second at once.
     public func finishInline(bytes: Int, nanoseconds: UInt64) {
         lock.lock()
         executing -= 1
