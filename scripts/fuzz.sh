@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target of the Fuzz/ package for SECONDS, with its committed seed corpus
+# (Fuzz/Corpus/TARGET, read only); new corpus entries go to a temporary directory, removed on
+# exit unless --output keeps them. Exits non-zero on any crash, sanitizer report, timeout or
+# out-of-memory; the input that caused it is saved under .build-fuzz/findings/TARGET/.
+#
+#   scripts/fuzz.sh [--output DIR] [--build-only] TARGET SECONDS
+#   targets: csv json_records xgboost_model model_directory media_types http
+#
+# The targets are built once (incrementally afterwards) in their own scratch path, .build-fuzz,
+# in release mode with -sanitize=fuzzer,address on every module, so the Swerve libraries are
+# instrumented and checked too. Limits per target (below) catch superlinear inputs: -max_len
+# bounds an input, -timeout is some 40x the time the slowest linear input of that size takes
+# under the sanitizers, and -malloc_limit_mb refuses any single allocation far beyond what an
+# input of max_len bytes needs, so a body that makes the server reserve memory out of
+# proportion to its size is a finding.
+set -euo pipefail
+usage() { echo "usage: scripts/fuzz.sh [--output DIR] [--build-only] TARGET SECONDS" >&2; exit 2; }
+cd "$(dirname "$0")/.."
+
+OUTPUT=""; BUILD_ONLY=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --output) OUTPUT=$2; shift 2 ;;
+    --build-only) BUILD_ONLY=1; shift ;;
+    -h|--help) usage ;;
+    -*) echo "unknown option $1" >&2; usage ;;
+    *) break ;;
+  esac
+done
+
+SCRATCH=.build-fuzz
+build() {
+  mkdir -p "$SCRATCH"
+  if ! swift build --package-path Fuzz --scratch-path "$SCRATCH" -c release -Xswiftc -sanitize=fuzzer,address \
+      > "$SCRATCH/build.log" 2>&1; then
+    cat "$SCRATCH/build.log" >&2
+    echo "fuzz.sh: the build failed" >&2
+    return 1
+  fi
+  grep -E 'error|warning: ' "$SCRATCH/build.log" | grep -v "Cannot export local symbol '__asan_extra_spill_area'" || true
+}
+if [ "$BUILD_ONLY" = 1 ]; then build; exit 0; fi
+[ $# -eq 2 ] || usage
+TARGET=$1; SECONDS_TO_RUN=$2
+[[ "$SECONDS_TO_RUN" =~ ^[0-9]+$ ]] || usage
+
+# product, max_len (bytes), timeout (s), malloc_limit_mb
+case "$TARGET" in
+  csv)             PRODUCT=FuzzCSV;            MAX_LEN=65536; TIMEOUT=3; MALLOC_MB=16 ;;
+  json_records)    PRODUCT=FuzzJSONRecords;    MAX_LEN=65536; TIMEOUT=3; MALLOC_MB=16 ;;
+  xgboost_model)   PRODUCT=FuzzXGBoostModel;   MAX_LEN=65536; TIMEOUT=5; MALLOC_MB=64 ;;
+  model_directory) PRODUCT=FuzzModelDirectory; MAX_LEN=65536; TIMEOUT=5; MALLOC_MB=64 ;;
+  media_types)     PRODUCT=FuzzMediaTypes;     MAX_LEN=4096;  TIMEOUT=2; MALLOC_MB=4 ;;
+  http)            PRODUCT=FuzzHTTP;           MAX_LEN=16384; TIMEOUT=5; MALLOC_MB=64 ;;
+  *) echo "unknown target $TARGET" >&2; usage ;;
+esac
+SEEDS=Fuzz/Corpus/$TARGET
+[ -d "$SEEDS" ] || { echo "no seed corpus at $SEEDS" >&2; exit 1; }
+
+build
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/swerve-fuzz-$TARGET.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+NEW=${OUTPUT:-$WORK/corpus}
+mkdir -p "$NEW" "$WORK/tmp" "$SCRATCH/findings/$TARGET"
+LOG=$SCRATCH/findings/$TARGET/last-run.log
+
+echo "fuzz.sh: $TARGET for ${SECONDS_TO_RUN}s (max_len $MAX_LEN, timeout ${TIMEOUT}s, malloc limit ${MALLOC_MB} MB); log $LOG"
+STATUS=0
+TMPDIR=$WORK/tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+  "$SCRATCH/release/$PRODUCT" "$NEW" "$SEEDS" \
+  -max_total_time="$SECONDS_TO_RUN" -max_len="$MAX_LEN" -timeout="$TIMEOUT" \
+  -rss_limit_mb=2048 -malloc_limit_mb="$MALLOC_MB" -print_final_stats=1 \
+  -artifact_prefix="$SCRATCH/findings/$TARGET/" > "$LOG" 2>&1 || STATUS=$?
+
+# The last status line (executions, coverage, features, corpus) and the final statistics.
+grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$LOG" | tail -1 || true
+grep -E '^stat::' "$LOG" || true
+if [ "$STATUS" -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|SUMMARY: |FUZZ FINDING|Fatal error' "$LOG"; then
+  echo "fuzz.sh: $TARGET FAILED (status $STATUS); the report:" >&2
+  grep -E -A 30 'ERROR: |FUZZ FINDING|Fatal error|==[0-9]+==' "$LOG" | head -60 >&2 || tail -40 "$LOG" >&2
+  ls -1 "$SCRATCH/findings/$TARGET/" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | sed "s|^|fuzz.sh: saved $SCRATCH/findings/$TARGET/|" >&2 || true
+  echo "fuzz.sh: replay with $SCRATCH/release/$PRODUCT FILE" >&2
+  exit 1
+fi
+echo "fuzz.sh: $TARGET passed: no crash, no sanitizer report, no timeout, no out-of-memory in ${SECONDS_TO_RUN}s"
