@@ -8,7 +8,7 @@ struct CSVChunkDecoder {
     let firstRow: Int
 
     func decode() throws -> CSVChunk {
-        let capacity = ByteScan.count(0x0A, in: bytes) + 1
+        let capacity = Self.rowCapacity(bytes, columnCount: layout.slots.count)
         let numberCount = layout.numberCount
         var flat = [Double](repeating: .nan, count: max(1, numberCount * capacity))
         var texts = Array(repeating: TextColumn(), count: layout.textCount)
@@ -20,6 +20,15 @@ struct CSVChunkDecoder {
             }
         }
         return CSVChunk(rowCount: rows, capacity: capacity, numbers: flat, texts: texts)
+    }
+
+    /// The most rows `bytes` can hold, which bounds every row index `fill` writes: one per line,
+    /// and no more than a row's smallest size allows. A row of `columnCount` fields that is
+    /// followed by another has `columnCount - 1` commas and a line end, so the rows before any
+    /// row being read take `columnCount` bytes each. Without the second bound a body of blank
+    /// lines would reserve `columnCount` numbers per byte (a 6 MB body, 900 MB for churn).
+    static func rowCapacity(_ bytes: UnsafeBufferPointer<UInt8>, columnCount: Int) -> Int {
+        min(ByteScan.count(0x0A, in: bytes), bytes.count / max(1, columnCount)) + 1
     }
 
     private func fill(numbers: UnsafeMutablePointer<Double>, capacity: Int, texts: UnsafeMutableBufferPointer<TextColumn>) throws -> Int {
