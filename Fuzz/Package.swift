@@ -22,6 +22,9 @@ let package = Package(
         .executableTarget(name: "FuzzJSONRecords", dependencies: ["FuzzSupport", .product(name: "ModelRuntimes", package: "swerve")]),
         .executableTarget(name: "FuzzXGBoostModel", dependencies: ["FuzzSupport", .product(name: "ModelRuntimes", package: "swerve")]),
         .executableTarget(name: "FuzzModelDirectory", dependencies: ["FuzzSupport", .product(name: "ModelRuntimes", package: "swerve")]),
+        .executableTarget(
+            name: "FuzzMediaTypes",
+            dependencies: ["FuzzSupport", .product(name: "ModelRuntimes", package: "swerve"), .product(name: "InferenceServer", package: "swerve")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -38,7 +38,7 @@ build() {
     echo "fuzz.sh: the build failed" >&2
     return 1
   fi
-  grep -E 'error|warning: ' "$SCRATCH/build.log" | grep -v "Cannot export local symbol '__asan_extra_spill_area'" || true
+  grep -aE 'error|warning: ' "$SCRATCH/build.log" | grep -v "Cannot export local symbol '__asan_extra_spill_area'" || true
 }
 if [ "$BUILD_ONLY" = 1 ]; then build; exit 0; fi
 [ $# -eq 2 ] || usage
