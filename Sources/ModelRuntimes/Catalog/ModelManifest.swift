@@ -48,6 +48,9 @@ public enum ArtifactFile {
     /// Parses `name` in `directory` as a JSON object.
     public static func readObject(_ name: String, in directory: ModelDirectory) throws -> JSONObject {
         let bytes = try directory.read(name)
+        guard bytes.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+            throw ModelLoadError(file: directory.url(name), problem: "the file is empty: expected a JSON object")
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(bytes)
@@ -55,7 +58,7 @@ public enum ArtifactFile {
             throw ModelLoadError(file: directory.url(name), problem: error.description)
         }
         guard let object = value.objectValue else {
-            throw ModelLoadError(file: directory.url(name), problem: "expected a JSON object, found \(value.kindName)")
+            throw ModelLoadError(file: directory.url(name), problem: "expected a JSON object, found \(value.summary)")
         }
         return object
     }
@@ -71,7 +74,7 @@ extension JSONObject {
     public func requiredString(_ key: String, file: String) throws -> String {
         let value = try required(key, file: file)
         guard let text = value.stringValue else {
-            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected a string, found \(value.kindName)")
+            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected a string, found \(value.summary)")
         }
         return text
     }
@@ -79,7 +82,7 @@ extension JSONObject {
     public func requiredDouble(_ key: String, file: String) throws -> Double {
         let value = try required(key, file: file)
         guard let number = value.doubleValue, number.isFinite else {
-            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected a finite number, found \(value.kindName)")
+            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected a finite number, found \(value.summary)")
         }
         return number
     }
@@ -87,7 +90,7 @@ extension JSONObject {
     public func requiredArray(_ key: String, file: String) throws -> [JSONValue] {
         let value = try required(key, file: file)
         guard let elements = value.arrayValue else {
-            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected an array, found \(value.kindName)")
+            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected an array, found \(value.summary)")
         }
         return elements
     }
@@ -95,7 +98,7 @@ extension JSONObject {
     public func requiredObject(_ key: String, file: String) throws -> JSONObject {
         let value = try required(key, file: file)
         guard let object = value.objectValue else {
-            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected an object, found \(value.kindName)")
+            throw ModelLoadError(file: file, problem: "field \"\(key)\": expected an object, found \(value.summary)")
         }
         return object
     }
@@ -104,7 +107,7 @@ extension JSONObject {
     public func requiredDoubles(_ key: String, file: String) throws -> [Double] {
         try requiredArray(key, file: file).enumerated().map { index, element in
             guard let number = element.doubleValue, number.isFinite else {
-                throw ModelLoadError(file: file, problem: "field \"\(key)\"[\(index)]: expected a finite number, found \(element.kindName)")
+                throw ModelLoadError(file: file, problem: "field \"\(key)\"[\(index)]: expected a finite number, found \(element.summary)")
             }
             return number
         }

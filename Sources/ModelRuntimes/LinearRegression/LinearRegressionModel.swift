@@ -30,30 +30,27 @@ public struct LinearRegressionModel: Sendable {
     /// The response field's name (`cost`).
     public var outputName: String
 
-    /// Reads a `linear-regression/v1` document.
+    /// Reads a `linear-regression/v1` document; errors name the field by its path (`inputs[0].name`).
     public init(document: JSONObject, file: String) throws {
-        let format = try document.requiredString("format", file: file)
+        let root = ArtifactObject(document, file: file)
+        let format = try root.string("format")
         guard format == "linear-regression/v1" else {
-            throw ModelLoadError(file: file, problem: "field \"format\": expected \"linear-regression/v1\", found \"\(format)\"")
+            throw root.error("format", "expected \"linear-regression/v1\", found \"\(format)\"")
         }
-        inputs = try document.requiredArray("inputs", file: file).enumerated().map { index, element in
-            guard let object = element.objectValue else {
-                throw ModelLoadError(file: file, problem: "field \"inputs\"[\(index)]: expected an object")
-            }
-            let name = try object.requiredString("name", file: file)
-            let transformName = object["transform"]?.stringValue ?? "identity"
+        inputs = try root.objects("inputs").map { input in
+            let name = try input.string("name")
+            let transformName = input.contains("transform") ? try input.string("transform") : "identity"
             guard let transform = Transform(rawValue: transformName) else {
-                throw ModelLoadError(file: file, problem: "field \"inputs\"[\(index)].transform: unknown \"\(transformName)\" (known: identity, ln)")
+                throw input.error("transform", "unknown \"\(transformName)\" (known: identity, ln)")
             }
             return Input(name: name, transform: transform)
         }
-        intercept = try document.requiredDouble("intercept", file: file)
-        coefficients = try document.requiredDoubles("coefficients", file: file)
+        intercept = try root.double("intercept")
+        coefficients = try root.doubles("coefficients")
         guard !inputs.isEmpty, coefficients.count == inputs.count else {
-            throw ModelLoadError(
-                file: file, problem: "field \"coefficients\": \(coefficients.count) coefficients for \(inputs.count) inputs")
+            throw root.error("coefficients", "\(coefficients.count) coefficients for \(inputs.count) inputs")
         }
-        outputName = try document.requiredObject("output", file: file).requiredString("name", file: file)
+        outputName = try root.object("output").string("name")
     }
 
     /// Checks one input value; returns the problem when the model cannot use it.
