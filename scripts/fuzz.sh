@@ -67,7 +67,9 @@ LOG=$SCRATCH/findings/$TARGET/last-run.log
 
 echo "fuzz.sh: $TARGET for ${SECONDS_TO_RUN}s (max_len $MAX_LEN, timeout ${TIMEOUT}s, malloc limit ${MALLOC_MB} MB); log $LOG"
 STATUS=0
-TMPDIR=$WORK/tmp ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+# SWIFT_BACKTRACE: the Swift runtime's own crash backtracer would read the stack under the
+# sanitizer and bury the report; libFuzzer prints the stack and saves the input itself.
+TMPDIR=$WORK/tmp SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
   "$SCRATCH/release/$PRODUCT" "$NEW" "$SEEDS" \
   -max_total_time="$SECONDS_TO_RUN" -max_len="$MAX_LEN" -timeout="$TIMEOUT" \
   -rss_limit_mb=2048 -malloc_limit_mb="$MALLOC_MB" -print_final_stats=1 \

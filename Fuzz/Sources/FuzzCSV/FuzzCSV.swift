@@ -24,7 +24,7 @@ func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     } else if schemaIndex < ShippedModels.handlers.count {
         Invocation.run(ShippedModels.handlers[schemaIndex], body, contentType: .csv)
     } else {
-        let batch = Refusals.allowingClientErrors("decode") {
+        let batch = Refusals.allowingClientErrors("decode", payload: body) {
             try TabularDecoding.decode(body, contentType: .csv, schema: ShippedModels.schemas[schemaIndex])
         }
         if let batch { BatchFingerprint.checkShape(batch, "decode") }
@@ -43,8 +43,8 @@ private func compareSerialWithParallel(_ body: UnsafeRawBufferPointer, schema: T
         if body.last != 0x0A { large.append(0x0A) }
     }
     large.withUnsafeBytes { bytes in
-        let serial = outcome { try TabularDecoding.decode(bytes, contentType: .csv, schema: schema) }
-        let parallel = outcome {
+        let serial = outcome(bytes) { try TabularDecoding.decode(bytes, contentType: .csv, schema: schema) }
+        let parallel = outcome(bytes) {
             try TabularDecoding.decode(bytes, contentType: .csv, schema: schema, context: InvocationContext(executor: ChunkingExecutor()))
         }
         Refusals.check(serial == parallel, "serial \(serial) but parallel \(parallel)")
@@ -56,12 +56,13 @@ private enum Outcome: Equatable {
     case refused(String)
 }
 
-private func outcome(_ decode: () throws -> TabularBatch) -> Outcome {
+private func outcome(_ body: UnsafeRawBufferPointer, _ decode: () throws -> TabularBatch) -> Outcome {
     do {
         let batch = try decode()
         BatchFingerprint.checkShape(batch, "decode")
         return .batch(BatchFingerprint(batch))
     } catch let error as ServingError where (400..<500).contains(error.status) {
+        BodyMessages.check(error.message, body: body)
         return .refused(error.message)
     } catch {
         Refusals.finding("decode threw \(String(reflecting: error))")

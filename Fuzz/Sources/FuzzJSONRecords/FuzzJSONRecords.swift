@@ -22,7 +22,7 @@ func fuzzJSONRecords(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if schemaIndex < ShippedModels.handlers.count {
         Invocation.run(ShippedModels.handlers[schemaIndex], body, contentType: contentType)
     } else {
-        let batch = Refusals.allowingClientErrors("decode") {
+        let batch = Refusals.allowingClientErrors("decode", payload: body) {
             try TabularDecoding.decode(body, contentType: contentType, schema: ShippedModels.schemas[schemaIndex])
         }
         if let batch { BatchFingerprint.checkShape(batch, "decode") }

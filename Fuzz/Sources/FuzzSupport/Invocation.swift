@@ -7,9 +7,10 @@ public enum Invocation {
     public static func run<Handler: ModelHandler>(
         _ handler: Handler, _ payload: UnsafeRawBufferPointer, contentType: MediaType, context: InvocationContext = InvocationContext()
     ) {
-        guard let input = Refusals.allowingClientErrors("decodeInput", { try handler.decodeInput(payload, contentType: contentType, context: context) }) else {
-            return
+        let decoded = Refusals.allowingClientErrors("decodeInput", payload: payload) {
+            try handler.decodeInput(payload, contentType: contentType, context: context)
         }
+        guard let input = decoded else { return }
         if let batch = input as? TabularBatch { BatchFingerprint.checkShape(batch, "decodeInput") }
         guard let output = Refusals.allowingClientErrors("predict", { try handler.predict(input, context: context) }) else { return }
         for accept in handler.outputContentTypes {

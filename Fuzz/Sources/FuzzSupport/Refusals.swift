@@ -5,11 +5,14 @@ import ModelRuntimes
 /// foreign error type) is a finding, and so is a trap; both stop the fuzzer with the input saved.
 public enum Refusals {
     /// Runs `body`; returns its value, or nil when it refused the input with a 4xx.
-    public static func allowingClientErrors<T>(_ step: String, _ body: () throws -> T) -> T? {
+    /// - Parameter payload: the request body, when the step reads one: a refusal's message is
+    ///   then checked against it (`BodyMessages`).
+    public static func allowingClientErrors<T>(_ step: String, payload: UnsafeRawBufferPointer? = nil, _ body: () throws -> T) -> T? {
         do {
             return try body()
         } catch let error as ServingError where (400..<500).contains(error.status) {
             check(!error.message.isEmpty, "\(step): a \(error.status) without a message")
+            if let payload { BodyMessages.check(error.message, body: payload) }
             return nil
         } catch {
             finding("\(step) threw \(String(reflecting: error))")
