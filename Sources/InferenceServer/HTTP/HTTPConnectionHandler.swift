@@ -39,6 +39,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     var inflight: InvocationTicket?
     var route = ServerMetrics.Route.other
     var keepAlive = true
+    /// The request being answered is a HEAD: its answer carries no body.
+    var answeringHEAD = false
     var quiescing = false
     var pendingParts = CircularBuffer<HTTPServerRequestPart>()
     var readDeferred = false
@@ -116,6 +118,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         receivedAt = context.eventLoop.now
         route = .other
         keepAlive = head.isKeepAlive
+        answeringHEAD = head.method == .HEAD
         version = head.version
         self.head = head
         headers = RequestHeaders(head.headers)
@@ -182,7 +185,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func write(_ response: Response, context: ChannelHandlerContext) {
         let close = !keepAlive || quiescing
         router.responded(route, status: response.status, elapsed: context.eventLoop.now - receivedAt, modelNanoseconds: response.modelNanoseconds)
-        let bytes = ResponseSerializer.serialize(response, version: version, close: close, allocator: context.channel.allocator)
+        let bytes = ResponseSerializer.serialize(response, version: version, close: close, toHEAD: answeringHEAD, allocator: context.channel.allocator)
+        answeringHEAD = false
         let written = close ? context.eventLoop.makePromise(of: Void.self) : nil
         if let body = bytes.body {
             context.write(wrapOutboundOut(bytes.head), promise: nil)
