@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "swerve", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // What every target shares: the shipped models, and the rule that only a 4xx may escape.
@@ -25,6 +26,18 @@ let package = Package(
         .executableTarget(
             name: "FuzzMediaTypes",
             dependencies: ["FuzzSupport", .product(name: "ModelRuntimes", package: "swerve"), .product(name: "InferenceServer", package: "swerve")]),
+        // The HTTP pipeline through the server core's internal API (`@testable`, so the build
+        // passes -enable-testing); kept to one file, FuzzHTTP.swift.
+        .executableTarget(
+            name: "FuzzHTTP",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "ModelRuntimes", package: "swerve"),
+                .product(name: "InferenceServer", package: "swerve"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,10 @@ and chunked decoding; json_records bit 0x04 means JSON Lines. model_directory's 
 the file the rest replaces (0 real-estate manifest.json, 1 real-estate model.json, 2 churn
 manifest.json, 3 churn-ensemble.json, 4 churn-pipeline.json, 5 churn-transform.json,
 6 churn-logreg.json, 7 churn-rf.json, 8 model.json in a directory without a manifest).
+http's selector: the low three bits pick the socket read size (1, 2, 3, 7, 16, 64, 512 bytes or
+all at once), 0x08 makes the client close after sending, 0x10 asks the server to drain.
+media_types seeds are header values separated by line ends (Content-Type, Accept, custom
+attributes), written by hand.
 """
 import json
 import pathlib
@@ -89,11 +93,43 @@ def seeds_model_directory():
     write("model_directory", "no-manifest-xgboost", b"\x08" + (ROOT / "Fuzz/Models/churn-xgb-3-trees.json").read_bytes())
 
 
+def http_request(method, path, body=b"", headers=(), version="HTTP/1.1"):
+    lines = [f"{method} {path} {version}", "Host: localhost:8080"] + list(headers)
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def seeds_http():
+    distances = real_estate_distances(3)
+    json_body = json.dumps([{"distance": float(d)} for d in distances]).encode()
+    csv_body = ("\n".join(distances) + "\n").encode()
+    write("http", "ping-then-invocation", b"\x07" + http_request("GET", "/ping") + http_request(
+        "POST", "/invocations", json_body, ["Content-Type: application/json", "Accept: text/csv"]))
+    write("http", "csv-in-small-reads", b"\x02" + http_request("POST", "/invocations", csv_body, ["Content-Type: text/csv"]))
+    write("http", "runtime-path-attributes", b"\x05" + http_request(
+        "POST", "/endpoints/local/invocations", b'{"distance": 150}',
+        ["Content-Type: application/json", "X-Amzn-SageMaker-Custom-Attributes: output=probability"]))
+    chunked = b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n150\n\r\n5\r\n1000\n\r\n0\r\n\r\n"
+    write("http", "chunked", b"\x04" + chunked)
+    write("http", "expect-continue", b"\x06" + http_request("POST", "/invocations", csv_body, ["Content-Type: text/csv", "Expect: 100-continue"]))
+    write("http", "http10", b"\x07" + http_request("GET", "/execution-parameters", version="HTTP/1.0")
+          + http_request("POST", "/invocations", csv_body, ["Content-Type: text/csv", "Connection: keep-alive"], version="HTTP/1.0"))
+    write("http", "head-ping-drain", b"\x17" + http_request("HEAD", "/ping") + http_request("GET", "/ping"))
+    write("http", "too-large-then-close", b"\x0f" + http_request("POST", "/invocations", b"", ["Content-Length: 99999999"]))
+    write("http", "partial-body", b"\x03" + b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n150")
+    write("http", "bad-request-line", b"\x07" + b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP\r\n\r\n")
+
+
 if __name__ == "__main__":
-    for target in ["csv", "json_records", "xgboost_model", "model_directory"]:
-        shutil.rmtree(CORPUS / target, ignore_errors=True)
-        (CORPUS / target).mkdir(parents=True)
+    # Inputs the fuzzers found (finding-N-*, see RELIABILITY.md) stay: they are regression seeds.
+    for target in ["csv", "json_records", "xgboost_model", "model_directory", "http"]:
+        (CORPUS / target).mkdir(parents=True, exist_ok=True)
+        for seed in (CORPUS / target).iterdir():
+            if not seed.name.startswith("finding-"):
+                seed.unlink()
     seeds_csv()
     seeds_json_records()
     seeds_xgboost_model()
     seeds_model_directory()
+    seeds_http()
