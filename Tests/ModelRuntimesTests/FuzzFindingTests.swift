@@ -33,4 +33,18 @@ struct FuzzFindingTests {
             }
         }
     }
+
+    /// Finding 4 (xgboost_model): `num_feature` was accepted up to 134,217,727, and the loader
+    /// makes a name and a schema column per feature, so an 8 KB model file declaring 100,000,000
+    /// features made it allocate 1.6 GB for the names alone (the target's malloc limit stops it).
+    @Test("an XGBoost model declaring more than 2^20 features is refused, naming the field")
+    func xgboostFeatureCountIsBounded() throws {
+        let document = ArtifactErrorTests.setting("learner.learner_model_param.num_feature", to: "2000000", in: ArtifactErrorTests.model())
+        do {
+            let model = try ArtifactErrorTests.load(document)
+            Issue.record("loaded a model of \(model.featureCount) features")
+        } catch let error as ModelLoadError {
+            #expect(error.problem == #"field "learner.learner_model_param.num_feature": 2000000 is outside 1...1048576"#)
+        }
+    }
 }
