@@ -46,7 +46,7 @@ build() {
     echo "fuzz.sh: the build failed" >&2
     return 1
   fi
-  grep -aE 'error|warning: ' "$SCRATCH/build.log" | grep -v "Cannot export local symbol '__asan_extra_spill_area'" || true
+  grep -aE 'error|warning: ' "$SCRATCH/build.log" | grep -v "Cannot export local symbol '__asan" || true
 }
 if [ "$BUILD_ONLY" = 1 ]; then build; exit 0; fi
 [ $# -eq 2 ] || usage
