@@ -37,8 +37,12 @@ extension ServingError {
 
     /// 400 for bytes that are not UTF-8: `invalid UTF-8 at byte 2 (row 1, column 1, field "distance")`.
     ///
-    /// `byte` is the 0-based offset in the request body of the first byte of the ill-formed
-    /// sequence, as in the messages about malformed JSON.
+    /// - Parameters:
+    ///   - byte: the 0-based offset in the request body of the first byte of the ill-formed
+    ///     sequence, as in the messages about malformed JSON.
+    ///   - row: the 1-based record, when the body has several.
+    ///   - column: the 1-based CSV column, for CSV.
+    ///   - field: the schema column's name, when known.
     public static func invalidUTF8(at byte: Int, row: Int?, column: Int? = nil, field: String? = nil) -> ServingError {
         let place = place(row: row, column: column, field: field)
         return .invalidInput("invalid UTF-8 at byte \(byte)" + (place.isEmpty ? "" : " (\(place))"))

@@ -13,7 +13,9 @@ public struct JSONScanner {
     /// Offset of the next unread byte.
     public private(set) var offset: Int = 0
 
-    /// - Parameter offset: where to start reading (offsets in errors stay offsets in `bytes`).
+    /// - Parameters:
+    ///   - bytes: the text to read; it must outlive the scanner.
+    ///   - offset: where to start reading (offsets in errors stay offsets in `bytes`).
     public init(_ bytes: UnsafeRawBufferPointer, from offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
@@ -255,6 +257,10 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     /// `offset` is then the first bad byte.
     public var isInvalidUTF8: Bool
 
+    /// - Parameters:
+    ///   - offset: the byte where reading stopped (the first bad byte, for invalid UTF-8).
+    ///   - message: what was expected and found there.
+    ///   - isInvalidUTF8: true when the problem is bytes that are not UTF-8 inside a string.
     public init(offset: Int, message: String, isInvalidUTF8: Bool = false) {
         self.offset = offset
         self.message = message
