@@ -49,4 +49,18 @@ struct PredictCommandTests {
         #expect(result.error.contains(#"row 2, column 1, field "distance": "abc" is not a number"#))
         #expect(result.output.isEmpty)
     }
+
+    /// Fuzz finding 1 (RELIABILITY.md): the CSV decoder reserved 19 numbers per line end before
+    /// reading a field, so 6 MB of short lines made churn reserve 456 MB (peak RSS 257 MB before
+    /// the fix, 58 MB after).
+    @Test("6 MB of short lines is refused at the first row without reserving memory per line")
+    func shortLinesDoNotReserveMemoryPerLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-short-lines-\(UUID().uuidString).csv")
+        try String(repeating: "1\n", count: 3_000_000).write(to: file, atomically: false, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try MeasuredRun(["predict", "--model-dir", SwerveProcess.model("churn"), "--input", file.path])
+        #expect(run.status == 1)
+        #expect(run.standardError.contains("row 1: expected 20 columns, found 1"), "\(run.standardError)")
+        #expect(run.peakResidentBytes < 150_000_000, "peak RSS \(run.peakResidentBytes / 1_000_000) MB")
+    }
 }

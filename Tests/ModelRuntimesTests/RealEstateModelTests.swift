@@ -76,9 +76,9 @@ struct RealEstateModelTests {
         ("150\n\n", .csv, "row 2, column 1, field \"distance\": missing value"),
         ("150,3\n", .csv, "row 1: expected 1 column, found 2"),
         ("150\n-5\n", .csv, "row 2, column 1, field \"distance\": -5 is not positive"),
-        ("", .csv, "the body is empty"),
+        ("", .csv, "empty body: send one CSV record per line"),
         ("[]", .json, "the body holds no records"),
-        ("{\"distance\":150}\n{\"distance\":\n", .jsonLines, "line 2: malformed JSON"),
+        ("{\"distance\":150}\n{\"distance\":\n", .jsonLines, "row 2, field \"distance\": malformed JSON at byte 29"),
     ])
     func badInput(body: String, type: MediaType, message: String) throws {
         let error = try #require(TestSupport.error(handler, body, contentType: type))

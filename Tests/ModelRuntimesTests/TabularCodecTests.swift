@@ -54,7 +54,7 @@ struct TabularCodecTests {
         let error = #expect(throws: ServingError.self) {
             try bytes.withUnsafeBytes { try handler.decodeInput($0, contentType: .csv, context: InvocationContext()) }
         }
-        #expect(error?.message == #"row 2, column 1, field "state": invalid UTF-8"#)
+        #expect(error?.message == #"invalid UTF-8 at byte 7 (row 2, column 1, field "state")"#)
     }
 
     @Test("media types parse with parameters and fold aliases")

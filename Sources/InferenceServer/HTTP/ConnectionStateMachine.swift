@@ -27,6 +27,8 @@ struct ConnectionStateMachine {
     struct Exchange {
         var version: HTTPVersion
         var keepAlive: Bool
+        /// The request is a HEAD: its answer has the headers of a GET and no body.
+        var isHEAD: Bool
         var receivedAt: NIODeadline
         /// The answer being waited for; nil until the responder defers its answer.
         var pending: PendingResponse?
@@ -126,7 +128,8 @@ struct ConnectionStateMachine {
         switch state {
         case .receiving(let incoming):
             state = .responding(Exchange(
-                version: incoming.head.version, keepAlive: incoming.head.isKeepAlive, receivedAt: incoming.receivedAt, pending: nil))
+                version: incoming.head.version, keepAlive: incoming.head.isKeepAlive, isHEAD: incoming.head.method == .HEAD,
+                receivedAt: incoming.receivedAt, pending: nil))
             return Request(head: incoming.head, headers: incoming.headers, body: incoming.body ?? ByteBuffer(), receivedAt: incoming.receivedAt)
         case .closing:
             return nil
@@ -151,6 +154,8 @@ struct ConnectionStateMachine {
         var version: HTTPVersion
         /// Add `Connection: close` and close once written.
         var close: Bool
+        /// The answer goes to a HEAD request: no body is written (fuzz finding 3, RELIABILITY.md).
+        var isHEAD: Bool
         var receivedAt: NIODeadline
     }
 
@@ -161,7 +166,7 @@ struct ConnectionStateMachine {
         let close = !exchange.keepAlive || quiescing
         state = close ? .closing : .idle
         lastProgress = now
-        return Write(version: exchange.version, close: close, receivedAt: exchange.receivedAt)
+        return Write(version: exchange.version, close: close, isHEAD: exchange.isHEAD, receivedAt: exchange.receivedAt)
     }
 
     /// The request cannot be served and the stream's framing is lost (a limit, a parse error):
@@ -171,10 +176,10 @@ struct ConnectionStateMachine {
         switch state {
         case .idle:
             state = .closing
-            return Write(version: .http1_1, close: true, receivedAt: now)
+            return Write(version: .http1_1, close: true, isHEAD: false, receivedAt: now)
         case .receiving(let incoming):
             state = .closing
-            return Write(version: incoming.head.version, close: true, receivedAt: incoming.receivedAt)
+            return Write(version: incoming.head.version, close: true, isHEAD: incoming.head.method == .HEAD, receivedAt: incoming.receivedAt)
         case .responding(var exchange):
             exchange.keepAlive = false
             state = .responding(exchange)

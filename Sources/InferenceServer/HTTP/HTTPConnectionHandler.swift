@@ -18,6 +18,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let responder: any HTTPResponder
     private var machine: ConnectionStateMachine
+    /// True while a request's answer is being produced (the fuzz harness waits for it).
+    var isResponding: Bool { machine.isResponding }
     /// Parts of pipelined requests that arrived while an earlier one was being answered.
     private var waitingParts = CircularBuffer<HTTPServerRequestPart>()
     /// A `read` the channel asked for while parts were waiting; issued once they are consumed.
@@ -116,7 +118,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func send(_ response: Response, _ write: ConnectionStateMachine.Write, context: ChannelHandlerContext) {
         let now = context.eventLoop.now
         responder.responded(response, elapsed: now - write.receivedAt)
-        let bytes = ResponseSerializer.serialize(response, version: write.version, close: write.close, allocator: context.channel.allocator)
+        let bytes = ResponseSerializer.serialize(response, version: write.version, close: write.close, toHEAD: write.isHEAD, allocator: context.channel.allocator)
         let written = write.close ? context.eventLoop.makePromise(of: Void.self) : nil
         if let body = bytes.body {
             context.write(wrapOutboundOut(bytes.head), promise: nil)

@@ -15,9 +15,11 @@ enum ResponseSerializer {
 
     /// Serialises `response` for a client speaking `version`; `close` adds `Connection: close`,
     /// HTTP/1.0 keep-alive adds `Connection: keep-alive`. Returns the head (with the body when
-    /// small) and the body separately when large.
+    /// small) and the body separately when large. The answer to a HEAD request has the head
+    /// only (with the Content-Length a GET would get): a body there would be read by the client
+    /// as the start of the next answer.
     static func serialize(
-        _ response: Response, version: HTTPVersion, close: Bool, allocator: ByteBufferAllocator
+        _ response: Response, version: HTTPVersion, close: Bool, toHEAD: Bool = false, allocator: ByteBufferAllocator
     ) -> (head: ByteBuffer, body: ByteBuffer?) {
         let bodyLength = response.body.readableBytes
         let inline = bodyLength <= inlineBodyLimit
@@ -39,7 +41,7 @@ enum ResponseSerializer {
         } else {
             buffer.writeStaticString("\r\n\r\n")
         }
-        guard bodyLength > 0 else { return (buffer, nil) }
+        guard bodyLength > 0, !toHEAD else { return (buffer, nil) }
         if inline {
             buffer.writeImmutableBuffer(response.body)
             return (buffer, nil)

@@ -20,9 +20,13 @@ public struct ArtifactObject: Sendable {
     /// Reads file `name` in `directory` as a JSON object.
     public static func read(_ name: String, in directory: ModelDirectory) throws -> ArtifactObject {
         let file = directory.url(name)
+        let bytes = try directory.read(name)
+        guard bytes.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+            throw ModelLoadError(file: file, problem: "the file is empty: expected a JSON object")
+        }
         let value: JSONValue
         do {
-            value = try JSONValue.parse(try directory.read(name))
+            value = try JSONValue.parse(bytes)
         } catch let error as JSONSyntaxError {
             throw ModelLoadError(file: file, problem: error.description)
         }
@@ -52,19 +56,19 @@ public struct ArtifactObject: Sendable {
 
     public func object(_ key: String) throws -> ArtifactObject {
         let value = try value(key)
-        guard let object = value.objectValue else { throw error(key, "expected an object, found \(value.kindName)") }
+        guard let object = value.objectValue else { throw error(key, "expected an object, found \(value.summary)") }
         return ArtifactObject(object, path: fieldPath(key), file: file)
     }
 
     public func string(_ key: String) throws -> String {
         let value = try value(key)
-        guard let text = value.stringValue else { throw error(key, "expected a string, found \(value.kindName)") }
+        guard let text = value.stringValue else { throw error(key, "expected a string, found \(value.summary)") }
         return text
     }
 
     public func array(_ key: String, count: Int? = nil) throws -> [JSONValue] {
         let value = try value(key)
-        guard let elements = value.arrayValue else { throw error(key, "expected an array, found \(value.kindName)") }
+        guard let elements = value.arrayValue else { throw error(key, "expected an array, found \(value.summary)") }
         if let count, elements.count != count {
             throw error(key, "has \(elements.count) entries, expected \(count)")
         }
@@ -74,7 +78,7 @@ public struct ArtifactObject: Sendable {
     /// The objects of array `key`, each with its indexed path (`trees[3]`).
     public func objects(_ key: String) throws -> [ArtifactObject] {
         try array(key).enumerated().map { index, element in
-            guard let object = element.objectValue else { throw error("\(key)[\(index)]", "expected an object, found \(element.kindName)") }
+            guard let object = element.objectValue else { throw error("\(key)[\(index)]", "expected an object, found \(element.summary)") }
             return ArtifactObject(object, path: fieldPath("\(key)[\(index)]"), file: file)
         }
     }
@@ -82,14 +86,14 @@ public struct ArtifactObject: Sendable {
     /// A finite number.
     public func double(_ key: String) throws -> Double {
         let value = try value(key)
-        guard let number = value.doubleValue, number.isFinite else { throw error(key, "expected a finite number, found \(value.kindName)") }
+        guard let number = value.doubleValue, number.isFinite else { throw error(key, "expected a finite number, found \(value.summary)") }
         return number
     }
 
     /// An integral number.
     public func integer(_ key: String) throws -> Int {
         let value = try value(key)
-        guard let number = value.intValue else { throw error(key, "expected an integer, found \(value.kindName)") }
+        guard let number = value.intValue else { throw error(key, "expected an integer, found \(value.summary)") }
         return number
     }
 
@@ -105,7 +109,7 @@ public struct ArtifactObject: Sendable {
     public func doubles(_ key: String, count: Int? = nil) throws -> [Double] {
         try array(key, count: count).enumerated().map { index, element in
             guard let number = element.doubleValue, number.isFinite else {
-                throw error("\(key)[\(index)]", "expected a finite number, found \(element.kindName)")
+                throw error("\(key)[\(index)]", "expected a finite number, found \(element.summary)")
             }
             return number
         }
@@ -115,7 +119,7 @@ public struct ArtifactObject: Sendable {
     public func integers(_ key: String, count: Int? = nil, in range: ClosedRange<Int> = Int(Int32.min)...Int(Int32.max)) throws -> [Int32] {
         try array(key, count: count).enumerated().map { index, element in
             guard let number = element.intValue ?? element.boolValue.map({ $0 ? 1 : 0 }) else {
-                throw error("\(key)[\(index)]", "expected an integer, found \(element.kindName)")
+                throw error("\(key)[\(index)]", "expected an integer, found \(element.summary)")
             }
             guard range.contains(number) else {
                 throw error("\(key)[\(index)]", "\(number) is outside \(range.lowerBound)...\(range.upperBound)")
@@ -127,7 +131,7 @@ public struct ArtifactObject: Sendable {
     /// An array of strings, of `count` entries when given.
     public func strings(_ key: String, count: Int? = nil) throws -> [String] {
         try array(key, count: count).enumerated().map { index, element in
-            guard let text = element.stringValue else { throw error("\(key)[\(index)]", "expected a string, found \(element.kindName)") }
+            guard let text = element.stringValue else { throw error("\(key)[\(index)]", "expected a string, found \(element.summary)") }
             return text
         }
     }

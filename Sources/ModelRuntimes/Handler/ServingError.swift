@@ -31,12 +31,30 @@ extension ServingError {
     ///
     /// Rows and columns are 1-based, as a person counts lines in a CSV file.
     public static func invalidInput(row: Int?, column: Int? = nil, field: String? = nil, _ problem: String) -> ServingError {
+        let place = place(row: row, column: column, field: field)
+        return .invalidInput(place.isEmpty ? problem : "\(place): \(problem)")
+    }
+
+    /// 400 for bytes that are not UTF-8: `invalid UTF-8 at byte 2 (row 1, column 1, field "distance")`.
+    ///
+    /// - Parameters:
+    ///   - byte: the 0-based offset in the request body of the first byte of the ill-formed
+    ///     sequence, as in the messages about malformed JSON.
+    ///   - row: the 1-based record, when the body has several.
+    ///   - column: the 1-based CSV column, for CSV.
+    ///   - field: the schema column's name, when known.
+    public static func invalidUTF8(at byte: Int, row: Int?, column: Int? = nil, field: String? = nil) -> ServingError {
+        let place = place(row: row, column: column, field: field)
+        return .invalidInput("invalid UTF-8 at byte \(byte)" + (place.isEmpty ? "" : " (\(place))"))
+    }
+
+    /// `row 3, column 2, field "distance"`, naming what is known.
+    private static func place(row: Int?, column: Int?, field: String?) -> String {
         var parts: [String] = []
         if let row { parts.append("row \(row)") }
         if let column { parts.append("column \(column)") }
         if let field { parts.append("field \"\(field)\"") }
-        let place = parts.joined(separator: ", ")
-        return .invalidInput(place.isEmpty ? problem : "\(place): \(problem)")
+        return parts.joined(separator: ", ")
     }
 
     /// 415: the request's Content-Type is not one the model reads.

@@ -13,8 +13,12 @@ public struct JSONScanner {
     /// Offset of the next unread byte.
     public private(set) var offset: Int = 0
 
-    public init(_ bytes: UnsafeRawBufferPointer) {
+    /// - Parameters:
+    ///   - bytes: the text to read; it must outlive the scanner.
+    ///   - offset: where to start reading (offsets in errors stay offsets in `bytes`).
+    public init(_ bytes: UnsafeRawBufferPointer, from offset: Int = 0) {
         self.bytes = bytes
+        self.offset = offset
     }
 
     /// True when only whitespace remains.
@@ -101,10 +105,7 @@ public struct JSONScanner {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
                 offset += 1
-                guard let text = String(validating: raw, as: UTF8.self) else {
-                    offset = start
-                    throw error("invalid UTF-8 in a string")
-                }
+                guard let text = String(validating: raw, as: UTF8.self) else { throw invalidUTF8(in: start..<(offset - 1)) }
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
@@ -116,10 +117,7 @@ public struct JSONScanner {
             let byte = bytes[offset]
             if byte == UInt8(ascii: "\"") {
                 offset += 1
-                guard let text = String(validating: decoded, as: UTF8.self) else {
-                    offset = start
-                    throw error("invalid UTF-8 in a string")
-                }
+                guard let text = String(validating: decoded, as: UTF8.self) else { throw invalidUTF8(in: start..<(offset - 1)) }
                 return text
             }
             if byte < 0x20 { throw error("control character in a string") }
@@ -161,6 +159,14 @@ public struct JSONScanner {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The error for a string whose text (`range`, still escaped) is not UTF-8, at its first bad
+    /// byte. Escapes are ASCII and decode to whole sequences, so the same byte is at fault in
+    /// the escaped text and in the value.
+    private func invalidUTF8(in range: Range<Int>) -> JSONSyntaxError {
+        let bad = UTF8Validation.firstInvalidOffset(UnsafeRawBufferPointer(rebasing: bytes[range])) ?? 0
+        return JSONSyntaxError(offset: range.lowerBound + bad, message: "invalid UTF-8", isInvalidUTF8: true)
     }
 
     private mutating func readHex4() throws -> UInt32 {
@@ -247,6 +253,19 @@ public struct JSONScanner {
 public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     public var offset: Int
     public var message: String
+    /// True when the text is well-formed JSON but a string holds bytes that are not UTF-8;
+    /// `offset` is then the first bad byte.
+    public var isInvalidUTF8: Bool
 
-    public var description: String { "malformed JSON at byte \(offset): \(message)" }
+    /// - Parameters:
+    ///   - offset: the byte where reading stopped (the first bad byte, for invalid UTF-8).
+    ///   - message: what was expected and found there.
+    ///   - isInvalidUTF8: true when the problem is bytes that are not UTF-8 inside a string.
+    public init(offset: Int, message: String, isInvalidUTF8: Bool = false) {
+        self.offset = offset
+        self.message = message
+        self.isInvalidUTF8 = isInvalidUTF8
+    }
+
+    public var description: String { isInvalidUTF8 ? "invalid UTF-8 at byte \(offset)" : "malformed JSON at byte \(offset): \(message)" }
 }

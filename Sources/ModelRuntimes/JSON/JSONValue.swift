@@ -91,6 +91,19 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The value as a message shows what was found instead of what was expected: a number as
+    /// written (`1.5`), a string quoted and shortened, otherwise the kind (`an array`).
+    public var summary: String {
+        switch self {
+        case .number(let value):
+            return value.isFinite ? NumberText.shortest(value) : "a number beyond the float64 range"
+        case .string(let text):
+            return "the string \"\(text.prefix(40))\(text.count > 40 ? "..." : "")\""
+        default:
+            return kindName
+        }
+    }
+
     /// A short name of the value's kind, for messages ("expected an array, found a string").
     public var kindName: String {
         switch self {

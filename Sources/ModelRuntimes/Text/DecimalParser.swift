@@ -122,3 +122,21 @@ public enum DecimalParser {
         }
     }
 }
+
+extension DecimalParser {
+    /// Why `bytes` is refused, for a message: `"abc" is not a number`, with what to send instead
+    /// when it spells a missing or an infinite value the way other tools write them.
+    static func refusal(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let text = quoted(bytes)
+        var word = String(decoding: bytes.prefix(12), as: UTF8.self).lowercased()
+        if word.hasPrefix("-") || word.hasPrefix("+") { word.removeFirst() }
+        switch word {
+        case "nan", "null", "none", "na", "n/a", "?":
+            return "\(text) is not a number (leave the field empty for a missing value)"
+        case "inf", "infinity":
+            return "\(text) is not a finite number"
+        default:
+            return "\(text) is not a number"
+        }
+    }
+}

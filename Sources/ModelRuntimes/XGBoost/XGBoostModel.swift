@@ -27,12 +27,18 @@ public struct XGBoostModel: Sendable {
 
     public var treeCount: Int { forest.treeCount }
 
+    /// The most input columns a served model may declare. Each column costs memory at load (its
+    /// name, its place in the request schema) whatever the file's size, and a row is sent densely
+    /// (a 2^20-column CSV row is at least a megabyte), so a declared count above this is refused
+    /// rather than turned into gigabytes by a small file.
+    public static let maximumFeatureCount = 1 << 20
+
     /// Parses and checks a whole model document; `file` is used in messages.
     public init(document root: ArtifactObject) throws {
         try XGBoostModelReader.checkVersion(root)
         let learner = try root.object("learner")
         let parameters = try learner.object("learner_model_param")
-        featureCount = try parameters.integerString("num_feature", in: 1...FlatForestBuilder.maximumFeatureCount)
+        featureCount = try parameters.integerString("num_feature", in: 1...min(Self.maximumFeatureCount, FlatForestBuilder.maximumFeatureCount))
         let (objective, groups) = try XGBoostModelReader.objectiveAndGroups(learner, parameters: parameters)
         self.objective = objective
         groupCount = groups

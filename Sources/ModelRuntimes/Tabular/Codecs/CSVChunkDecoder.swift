@@ -1,25 +1,43 @@
 /// Decodes one line-aligned piece of a CSV body into flat column storage.
 ///
 /// Numeric values are written by index into one buffer of `rows x numeric columns` (no append,
-/// no copy-on-write checks per field); rows are numbered from `firstRow` in messages.
+/// no copy-on-write checks per field); rows are numbered from `firstRow` in messages, and bytes
+/// from `firstByte`, the chunk's offset in the whole body.
 struct CSVChunkDecoder {
     let layout: CSVLayout
     let bytes: UnsafeBufferPointer<UInt8>
     let firstRow: Int
+    let firstByte: Int
 
     func decode() throws -> CSVChunk {
-        let capacity = ByteScan.count(0x0A, in: bytes) + 1
+        let capacity = Self.rowCapacity(bytes, columnCount: layout.slots.count)
         let numberCount = layout.numberCount
         var flat = [Double](repeating: .nan, count: max(1, numberCount * capacity))
         var texts = Array(repeating: TextColumn(), count: layout.textCount)
         for index in texts.indices { texts[index].reserveCapacity(values: capacity, bytesPerValue: 8) }
         var rows = 0
-        try flat.withUnsafeMutableBufferPointer { numbers in
-            try texts.withUnsafeMutableBufferPointer { texts in
-                rows = try fill(numbers: numbers.baseAddress!, capacity: capacity, texts: texts)
+        do {
+            try flat.withUnsafeMutableBufferPointer { numbers in
+                try texts.withUnsafeMutableBufferPointer { texts in
+                    rows = try fill(numbers: numbers.baseAddress!, capacity: capacity, texts: texts)
+                }
             }
+        } catch var error as CSVRowError {
+            // Errors are found with offsets in the chunk and, from the field reader, without names.
+            error.byte = error.byte.map { firstByte + $0 }
+            if error.field == nil, let column = error.column, column <= layout.slots.count { error.field = name(column - 1) }
+            throw error
         }
         return CSVChunk(rowCount: rows, capacity: capacity, numbers: flat, texts: texts)
+    }
+
+    /// The most rows `bytes` can hold, which bounds every row index `fill` writes: one per line,
+    /// and no more than a row's smallest size allows. A row of `columnCount` fields that is
+    /// followed by another has `columnCount - 1` commas and a line end, so the rows before any
+    /// row being read take `columnCount` bytes each. Without the second bound a body of blank
+    /// lines would reserve `columnCount` numbers per byte (a 6 MB body, 900 MB for churn).
+    static func rowCapacity(_ bytes: UnsafeBufferPointer<UInt8>, columnCount: Int) -> Int {
+        min(ByteScan.count(0x0A, in: bytes), bytes.count / max(1, columnCount)) + 1
     }
 
     private func fill(numbers: UnsafeMutablePointer<Double>, capacity: Int, texts: UnsafeMutableBufferPointer<TextColumn>) throws -> Int {
@@ -30,31 +48,33 @@ struct CSVChunkDecoder {
         while !reader.isAtEnd {
             let number = firstRow + row
             var column = 0
-            while true {
-                let field = try reader.nextField(row: number, column: column + 1, scratch: &scratch)
+            var field: CSVField
+            repeat {
+                field = try reader.nextField(row: number, column: column + 1, scratch: &scratch)
                 if column < columnCount {
                     if let range = field.range {
-                        try store(UnsafeBufferPointer(rebasing: bytes[range]), row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
+                        try store(UnsafeBufferPointer(rebasing: bytes[range]), raw: field.raw, row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
                     } else {
                         try scratch.withUnsafeBufferPointer {
-                            try store($0, row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
+                            try store($0, raw: field.raw, row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
                         }
                     }
                 }
                 column += 1
-                if !field.endsWithComma { break }
-            }
+            } while field.endsWithComma
             guard column == columnCount else {
-                throw CSVRowError(row: number, column: nil, field: nil, problem: "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(column)")
+                let found = column == 1 && field.range?.isEmpty == true ? "an empty line" : "\(column)"
+                throw CSVRowError(row: number, column: nil, field: nil, problem: "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(found)")
             }
             row += 1
         }
         return row
     }
 
+    /// Places one value; `raw` is where its text lies in `bytes`, for messages.
     @inline(__always)
     private func store(
-        _ field: UnsafeBufferPointer<UInt8>, row: Int, column: Int, numbers: UnsafeMutablePointer<Double>, capacity: Int,
+        _ field: UnsafeBufferPointer<UInt8>, raw: Range<Int>, row: Int, column: Int, numbers: UnsafeMutablePointer<Double>, capacity: Int,
         texts: UnsafeMutableBufferPointer<TextColumn>
     ) throws {
         if field.isEmpty, layout.required[column] {
@@ -63,21 +83,35 @@ struct CSVChunkDecoder {
         switch layout.slots[column] {
         case .number(let slot):
             guard !field.isEmpty else { return }  // already NaN
-            guard let value = DecimalParser.parse(field) else {
-                throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "\(quoted(field)) is not a number")
-            }
+            guard let value = DecimalParser.parse(field) else { throw notANumber(field, raw: raw, row: row, column: column) }
             guard value.isFinite else {
                 throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "\(quoted(field)) is not a finite number")
             }
             numbers[slot * capacity + row] = value
         case .text(let slot):
-            guard isValidUTF8(field) else {
-                throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "invalid UTF-8")
-            }
+            guard isValidUTF8(field) else { throw invalidUTF8(raw: raw, row: row, column: column) }
             texts[slot].append(field)
         case .ignored:
             break
         }
+    }
+
+    /// Why a numeric field did not parse: bytes that are not UTF-8, or the parser's reason.
+    /// (Out of line: it is the cold path, and inlining it would stop `store` being inlined.)
+    @inline(never)
+    private func notANumber(_ field: UnsafeBufferPointer<UInt8>, raw: Range<Int>, row: Int, column: Int) -> CSVRowError {
+        if field.contains(where: { $0 >= 0x80 }), UTF8Validation.firstInvalidOffset(field) != nil {
+            return invalidUTF8(raw: raw, row: row, column: column)
+        }
+        return CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: DecimalParser.refusal(field))
+    }
+
+    /// Names the first bad byte of a field's text in the body. (A quoted field's escaped text
+    /// differs from its value only by ASCII quotes, so the same byte is at fault in both.)
+    @inline(never)
+    private func invalidUTF8(raw: Range<Int>, row: Int, column: Int) -> CSVRowError {
+        let offset = UTF8Validation.firstInvalidOffset(UnsafeBufferPointer(rebasing: bytes[raw])) ?? 0
+        return CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: .invalidUTF8, byte: raw.lowerBound + offset)
     }
 
     private func name(_ column: Int) -> String { layout.names[column] }

@@ -9,10 +9,33 @@ import Darwin
 /// A bad value found while decoding a chunk, numbered within the chunk until the chunks before
 /// it are known.
 struct CSVRowError: Error {
+    /// What is wrong; the kinds that point at a byte say which in their message.
+    enum Problem {
+        case message(String)
+        case invalidUTF8
+        case unterminatedQuote
+        case textAfterQuote(UInt8)
+    }
+
     var row: Int
     var column: Int?
     var field: String?
-    var problem: String
+    var problem: Problem
+    /// The byte at fault: an offset in the chunk where the reader throws, made an offset in the
+    /// whole body by the chunk decoder.
+    var byte: Int?
+
+    init(row: Int, column: Int?, field: String? = nil, problem: Problem, byte: Int? = nil) {
+        self.row = row
+        self.column = column
+        self.field = field
+        self.problem = problem
+        self.byte = byte
+    }
+
+    init(row: Int, column: Int?, field: String?, problem: String) {
+        self.init(row: row, column: column, field: field, problem: .message(problem))
+    }
 
     func shifted(by rows: Int) -> CSVRowError {
         var copy = self
@@ -20,7 +43,21 @@ struct CSVRowError: Error {
         return copy
     }
 
-    var servingError: ServingError { .invalidInput(row: row, column: column, field: field, problem) }
+    var servingError: ServingError {
+        let byte = self.byte ?? 0
+        switch problem {
+        case .message(let text):
+            return .invalidInput(row: row, column: column, field: field, text)
+        case .invalidUTF8:
+            return .invalidUTF8(at: byte, row: row, column: column, field: field)
+        case .unterminatedQuote:
+            return .invalidInput(row: row, column: column, field: field, "unterminated quoted field (its quote opens at byte \(byte))")
+        case .textAfterQuote(let found):
+            return .invalidInput(
+                row: row, column: column, field: field,
+                "unexpected \(describe(byte: found)) at byte \(byte) after the closing quote (a quote inside a quoted field is written twice)")
+        }
+    }
 }
 
 /// Byte searches that use the C library's vectorised `memchr`.

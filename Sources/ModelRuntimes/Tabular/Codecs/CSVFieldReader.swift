@@ -1,3 +1,15 @@
+/// One field as `CSVFieldReader` found it.
+struct CSVField {
+    /// The unquoted field's bytes (trimmed) in the body; nil for a quoted field, whose unescaped
+    /// text is in the reader's scratch buffer.
+    var range: Range<Int>?
+    /// Where the field's text lies in the body: `range`, or for a quoted field the bytes between
+    /// its quotes (still escaped), so a message can name the byte at fault.
+    var raw: Range<Int>
+    /// True when a comma (rather than a line end or the end) followed the field.
+    var endsWithComma: Bool
+}
+
 /// Splits CSV bytes into fields, one at a time, tracking line ends and quotes.
 struct CSVFieldReader {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -7,12 +19,11 @@ struct CSVFieldReader {
 
     var isAtEnd: Bool { position >= bytes.count }
 
-    /// The next field and whether a comma (rather than a line end or the end) followed it.
-    ///
-    /// An unquoted field is returned as its byte range in `bytes`; a quoted one (range nil) is
-    /// unescaped into `scratch`.
+    /// The next field. An unquoted field is returned as its byte range in `bytes`; a quoted one
+    /// is unescaped into `scratch`. Errors carry the offset in `bytes`; the caller names the
+    /// field and makes the offset absolute.
     @inline(__always)
-    mutating func nextField(row: Int, column: Int, scratch: inout [UInt8]) throws -> (range: Range<Int>?, endsWithComma: Bool) {
+    mutating func nextField(row: Int, column: Int, scratch: inout [UInt8]) throws -> CSVField {
         let count = bytes.count
         var start = position
         while start < count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
@@ -29,15 +40,15 @@ struct CSVFieldReader {
         position = index + 1
         var end = index
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D { end -= 1 }
-        return (start..<end, endsWithComma)
+        return CSVField(range: start..<end, raw: start..<end, endsWithComma: endsWithComma)
     }
 
-    private mutating func quotedField(from start: Int, row: Int, column: Int, scratch: inout [UInt8]) throws -> (range: Range<Int>?, endsWithComma: Bool) {
+    private mutating func quotedField(from start: Int, row: Int, column: Int, scratch: inout [UInt8]) throws -> CSVField {
         scratch.removeAll(keepingCapacity: true)
         var index = start
         while true {
             guard index < bytes.count else {
-                throw CSVRowError(row: row, column: column, field: nil, problem: "unterminated quoted field")
+                throw CSVRowError(row: row, column: column, problem: .unterminatedQuote, byte: start - 1)
             }
             let byte = bytes[index]
             index += 1
@@ -50,18 +61,25 @@ struct CSVFieldReader {
                 break
             }
         }
+        let raw = start..<(index - 1)
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D { index += 1 }
         var endsWithComma = false
         if index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: ","): endsWithComma = true
             case 0x0A: break
-            default: throw CSVRowError(row: row, column: column, field: nil, problem: "unexpected text after a quoted field")
+            default:
+                throw CSVRowError(row: row, column: column, problem: .textAfterQuote(bytes[index]), byte: index)
             }
         }
         position = index + 1
-        return (nil, endsWithComma)
+        return CSVField(range: nil, raw: raw, endsWithComma: endsWithComma)
     }
+}
+
+/// A byte for a message: `'x'` when printable ASCII, else its hex value.
+func describe(byte: UInt8) -> String {
+    byte >= 0x20 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
 }
 
 /// True when `bytes` is valid UTF-8 (ASCII is checked first, cheaply).
@@ -75,8 +93,11 @@ func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     return allASCII || String(validating: bytes, as: UTF8.self) != nil
 }
 
-/// A field's text for an error message: quoted, shortened, invalid UTF-8 replaced.
+/// A field's text for an error message: quoted, shortened to about 40 bytes (never inside a
+/// character, which would show a replacement character the client did not send).
 func quoted(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-    let text = String(decoding: bytes.prefix(40), as: UTF8.self)
-    return "\"\(text)\(bytes.count > 40 ? "..." : "")\""
+    var end = min(bytes.count, 40)
+    while end < bytes.count, end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
+    return "\"\(text)\(end < bytes.count ? "..." : "")\""
 }

@@ -14,19 +14,19 @@ struct CSVRecordDecoder {
     static let parallelThreshold = 128 * 1024
 
     func decode(_ payload: UnsafeRawBufferPointer, context: InvocationContext? = nil) throws -> TabularBatch {
-        guard let base = payload.baseAddress?.assumingMemoryBound(to: UInt8.self), !payload.isEmpty else {
-            throw ServingError.invalidInput("the body is empty: send one CSV record per line")
-        }
-        var bytes = UnsafeBufferPointer(start: base, count: payload.count)
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
-            bytes = UnsafeBufferPointer(rebasing: bytes[3...])
-        }
+        guard let base = payload.baseAddress?.assumingMemoryBound(to: UInt8.self) else { throw Self.emptyBody }
+        let body = UnsafeBufferPointer(start: base, count: payload.count)
+        let hasBOM = body.count >= 3 && body[0] == 0xEF && body[1] == 0xBB && body[2] == 0xBF
+        let bodyOffset = hasBOM ? 3 : 0  // of `bytes` in the body, for messages that name a byte
+        let bytes = UnsafeBufferPointer(rebasing: body[bodyOffset...])
+        // Stops at the first byte of any real body.
+        guard bytes.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { throw Self.emptyBody }
         let layout = schema.csvLayout
         let parts = chunks(bytes, parallelism: context?.executor.parallelism ?? 1)
         let decoded: [CSVChunk]
         if parts.count == 1 {
             do {
-                decoded = [try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1).decode()]
+                decoded = [try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1, firstByte: bodyOffset).decode()]
             } catch let error as CSVRowError {
                 throw error.servingError
             }
@@ -35,7 +35,8 @@ struct CSVRecordDecoder {
             let whole = BorrowedBytes(bytes: bytes)
             context?.forEachChunk(parts.count, stage: InvocationContext.inputStage) { index in
                 let piece = UnsafeBufferPointer(rebasing: whole.bytes[parts[index]])
-                results.store(index, Result { try CSVChunkDecoder(layout: layout, bytes: piece, firstRow: 1).decode() })
+                let decoder = CSVChunkDecoder(layout: layout, bytes: piece, firstRow: 1, firstByte: bodyOffset + parts[index].lowerBound)
+                results.store(index, Result { try decoder.decode() })
             }
             do {
                 decoded = try results.collect { error, rowsBefore in
@@ -47,9 +48,12 @@ struct CSVRecordDecoder {
             }
         }
         let rowCount = decoded.reduce(0) { $0 + $1.rowCount }
-        if rowCount == 0 { throw ServingError.invalidInput("the body holds no records") }
+        if rowCount == 0 { throw Self.emptyBody }
         return layout.batch(merging: decoded, rowCount: rowCount, schema: schema)
     }
+
+    /// A body without a record: nothing, or only spaces, tabs and line ends (after a BOM).
+    static let emptyBody = ServingError.invalidInput("empty body: send one CSV record per line")
 
     /// Line-aligned pieces of `bytes`; one piece when the body is small, quoted (a quoted field
     /// may span lines) or there is no parallelism.

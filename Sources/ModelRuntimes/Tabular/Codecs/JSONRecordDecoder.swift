@@ -14,7 +14,7 @@ struct JSONRecordDecoder {
     /// Decodes a whole `application/json` document.
     func decodeDocument(_ payload: UnsafeRawBufferPointer) throws -> TabularBatch {
         var scanner = JSONScanner(payload)
-        guard !scanner.isAtEnd() else { throw ServingError.invalidInput("the body is empty: send a JSON object or array") }
+        guard !scanner.isAtEnd() else { throw ServingError.invalidInput("empty body: send a JSON object or array") }
         do {
             var builder = ColumnBuilder(schema: schema)
             let shape: RecordShape
@@ -31,7 +31,7 @@ struct JSONRecordDecoder {
             if builder.rowCount == 0 { throw ServingError.invalidInput("the body holds no records") }
             return builder.build(shape: shape)
         } catch let error as JSONSyntaxError {
-            throw ServingError.invalidInput("malformed JSON at byte \(error.offset): \(error.message)")
+            throw Self.located(error, row: nil, field: nil)
         }
     }
 
@@ -39,25 +39,27 @@ struct JSONRecordDecoder {
     func decodeLines(_ payload: UnsafeRawBufferPointer) throws -> TabularBatch {
         var builder = ColumnBuilder(schema: schema)
         var lineStart = 0
-        var line = 0
         while lineStart < payload.count {
             var lineEnd = lineStart
             while lineEnd < payload.count, payload[lineEnd] != 0x0A { lineEnd += 1 }
-            line += 1
-            var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: payload[lineStart..<lineEnd]))
+            // The scanner sees the body up to the line end, so the offsets it reports are the body's.
+            var scanner = JSONScanner(UnsafeRawBufferPointer(rebasing: payload[0..<lineEnd]), from: lineStart)
             if !scanner.isAtEnd() {
                 let row = builder.rowCount + 1
-                do {
-                    try readRecord(&scanner, row: row, into: &builder)
-                    guard scanner.isAtEnd() else { throw scanner.error("unexpected data after the record") }
-                } catch let error as JSONSyntaxError {
-                    throw ServingError.invalidInput("line \(line): malformed JSON at byte \(error.offset): \(error.message)")
-                }
+                try readRecord(&scanner, row: row, into: &builder)
+                guard scanner.isAtEnd() else { throw Self.located(scanner.error("unexpected data after the record"), row: row, field: nil) }
             }
             lineStart = lineEnd + 1
         }
-        if builder.rowCount == 0 { throw ServingError.invalidInput("the body holds no records") }
+        if builder.rowCount == 0 { throw ServingError.invalidInput("empty body: send one JSON record per line") }
         return builder.build(shape: .lines)
+    }
+
+    /// A 400 for malformed JSON or bytes that are not UTF-8, naming the byte and, where known,
+    /// the record and the field.
+    static func located(_ error: JSONSyntaxError, row: Int?, field: String?) -> ServingError {
+        if error.isInvalidUTF8 { return .invalidUTF8(at: error.offset, row: row, field: field) }
+        return .invalidInput(row: row, field: field, "malformed JSON at byte \(error.offset): \(error.message)")
     }
 
     /// `[record, record, ...]`
@@ -103,8 +105,17 @@ struct JSONRecordDecoder {
         return .single
     }
 
-    /// One record; `row` is its 1-based number in a list, nil for a lone object.
+    /// One record; `row` is its 1-based number in a list, nil for a lone object. Malformed JSON
+    /// in it is reported with its row (and, inside a value, its field).
     private func readRecord(_ scanner: inout JSONScanner, row: Int?, into builder: inout ColumnBuilder) throws {
+        do {
+            try readRecordContents(&scanner, row: row, into: &builder)
+        } catch let error as JSONSyntaxError {
+            throw Self.located(error, row: row, field: nil)
+        }
+    }
+
+    private func readRecordContents(_ scanner: inout JSONScanner, row: Int?, into builder: inout ColumnBuilder) throws {
         switch scanner.peek() {
         case UInt8(ascii: "{"):
             try readObjectRecord(&scanner, row: row, into: &builder)
@@ -169,15 +180,27 @@ struct JSONRecordDecoder {
         }
     }
 
-    /// One field's value, checked against the column's kind.
+    /// One field's value, checked against the column's kind; malformed JSON in it is reported
+    /// with its field.
     private func readValue(_ scanner: inout JSONScanner, row: Int?, column: Int, into builder: inout ColumnBuilder) throws {
+        do {
+            try readValueContents(&scanner, row: row, column: column, into: &builder)
+        } catch let error as JSONSyntaxError {
+            throw Self.located(error, row: row, field: schema.columns[column].name)
+        }
+    }
+
+    private func readValueContents(_ scanner: inout JSONScanner, row: Int?, column: Int, into builder: inout ColumnBuilder) throws {
         let spec = schema.columns[column]
         switch scanner.peek() ?? 0 {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let (value, literal) = try scanner.readNumber()
             switch spec.kind {
             case .number:
-                guard value.isFinite else { throw ServingError.invalidInput(row: row, field: spec.name, "\(NumberText.shortest(value)) is not a finite number") }
+                guard value.isFinite else {
+                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: scanner.bytes[literal]).prefix(40), as: UTF8.self)
+                    throw ServingError.invalidInput(row: row, field: spec.name, "\(text) is not a finite number")
+                }
                 builder.setNumber(value, column: column)
             case .text: builder.setText(UnsafeRawBufferPointer(rebasing: scanner.bytes[literal]), column: column)
             case .ignored: builder.setIgnored(column: column)
@@ -186,7 +209,8 @@ struct JSONRecordDecoder {
             let text = try scanner.readString()
             switch spec.kind {
             case .number:
-                throw ServingError.invalidInput(row: row, field: spec.name, "expected a number, found the string \"\(text.prefix(40))\"")
+                let hint = Array(text.utf8).withUnsafeBytes { DecimalParser.parse($0, grammar: .json) } != nil ? " (write numbers without quotes)" : ""
+                throw ServingError.invalidInput(row: row, field: spec.name, "expected a number, found the string \"\(text.prefix(40))\"\(hint)")
             case .text:
                 if text.isEmpty {
                     guard builder.setMissing(column: column) else { throw ServingError.invalidInput(row: row, field: spec.name, "missing value") }
