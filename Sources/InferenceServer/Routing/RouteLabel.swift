@@ -1,8 +1,18 @@
 /// Which route answered a request: the `route` label of request metrics and access logs.
 ///
-/// A closed set, so that no client can create label values by inventing paths.
+/// A closed set, so that no client can create label values by inventing paths (or model names:
+/// every `/models/{name}` path shares one label).
 public enum RouteLabel: Int, Sendable, CaseIterable {
     case invocations, ping, executionParameters, metrics, other
+    /// Multi-model mode: `GET /models` (list) and `POST /models` (load).
+    case models
+    /// Multi-model mode: `GET /models/{name}` (describe) and `DELETE /models/{name}` (unload).
+    case model
+    /// Multi-model mode: `POST /models/{name}/invoke`.
+    case modelInvocation
+
+    /// The routes a single-model server answers (the others answer 404 there, labelled `other`).
+    public static let singleModelRoutes: [RouteLabel] = [.invocations, .ping, .executionParameters, .metrics, .other]
 
     /// The label value.
     public var name: String {
@@ -12,8 +22,14 @@ public enum RouteLabel: Int, Sendable, CaseIterable {
         case .executionParameters: "/execution-parameters"
         case .metrics: "/metrics"
         case .other: "other"
+        case .models: "/models"
+        case .model: "/models/{name}"
+        case .modelInvocation: "/models/{name}/invoke"
         }
     }
+
+    /// True for the routes that run a model (request counts, overhead latency).
+    var isInvocation: Bool { self == .invocations || self == .modelInvocation }
 
     /// The route a path names (compared as bytes: this runs for every request).
     init(path: Substring) {
@@ -23,7 +39,8 @@ public enum RouteLabel: Int, Sendable, CaseIterable {
         case 5 where utf8.elementsEqual("/ping".utf8): self = .ping
         case 21 where utf8.elementsEqual("/execution-parameters".utf8): self = .executionParameters
         case 8 where utf8.elementsEqual("/metrics".utf8): self = .metrics
-        default: self = Self.isRuntimeInvocationPath(path) ? .invocations : .other
+        case 7 where utf8.elementsEqual("/models".utf8): self = .models
+        default: self = Self.isRuntimeInvocationPath(path) ? .invocations : ModelPath(path).map(\.route) ?? .other
         }
     }
 
@@ -33,5 +50,30 @@ public enum RouteLabel: Int, Sendable, CaseIterable {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0].isEmpty && parts[1] == "endpoints" && !parts[2].isEmpty && parts[2].count <= 63
             && parts[3] == "invocations"
+    }
+}
+
+/// A path that names one model: `/models/{name}` or `/models/{name}/invoke`.
+struct ModelPath {
+    /// The name as it appears in the path (not yet validated).
+    var name: Substring
+    /// True for `/models/{name}/invoke`.
+    var isInvocation: Bool
+
+    var route: RouteLabel { isInvocation ? .modelInvocation : .model }
+
+    init?(_ path: Substring) {
+        let prefix = "/models/"
+        guard path.utf8.starts(with: prefix.utf8) else { return nil }
+        let rest = path.dropFirst(prefix.utf8.count)
+        if let slash = rest.firstIndex(of: "/") {
+            guard rest[rest.index(after: slash)...] == "invoke" else { return nil }
+            name = rest[..<slash]
+            isInvocation = true
+        } else {
+            name = rest
+            isInvocation = false
+        }
+        guard !name.isEmpty else { return nil }
     }
 }
