@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTestSupport
+@testable import InferenceServer
+import ModelRuntimes
+import NIOConcurrencyHelpers
+import Testing
+
+/// A multi-model `SwerveServer` in this process, serving `ScriptedModel` directories, so tests
+/// can hold requests with gates and rank labels on a short interval.
+final class MultiModelLiveServer: Sendable {
+    let server: SwerveServer
+    let port: Int
+    let folder: String
+    private let task: Task<Void, any Error>
+
+    init(workers: Int = 2, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in }) async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.workerCount = workers
+        configuration.multiModel.enabled = true
+        configure(&configuration)
+        var registry = HandlerRegistry.builtIn
+        registry.register(ScriptedModel.self, as: "scripted")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-mme-live-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try #"{"format": "swerve-model/v1", "name": "scripted", "handler": "scripted"}"#.write(
+            toFile: folder + "/manifest.json", atomically: true, encoding: .utf8)
+        let server = try SwerveServer(
+            configuration: configuration, serving: .multiple(registry: registry), metrics: .standard(emfEnabled: false))
+        self.server = server
+        let bound = NIOLockedValueBox<Int?>(nil)
+        task = Task { try await server.run(shutdownSignals: []) { port in bound.withLockedValue { $0 = port } } }
+        let deadline = Date().addingTimeInterval(10)
+        while bound.withLockedValue({ $0 }) == nil {
+            guard Date() < deadline else { throw TestTimeout() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        port = bound.withLockedValue { $0 }!
+    }
+
+    func exchange(_ request: String) throws -> TestResponse { try LoopbackClient.exchange(port: port, request) }
+
+    func load(_ name: String) throws -> TestResponse {
+        try exchange(invocationRequest(#"{"model_name": "\#(name)", "url": "\#(folder)"}"#, path: "/models"))
+    }
+
+    func invoke(_ name: String, _ body: String) throws -> TestResponse {
+        try exchange(invocationRequest(body, contentType: "text/plain", path: "/models/\(name)/invoke"))
+    }
+
+    func metrics() throws -> HTTPTestSupport.PrometheusText { try HTTPTestSupport.PrometheusText(try exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body) }
+
+    func stop() async {
+        await server.shutdown()
+        _ = await task.result
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+@Suite("Multi-model mode in process: unloading around requests in flight, label ranking", .serialized)
+struct MultiModelTests {
+    @Test("DELETE waits for the model's request in flight; meanwhile the model is 404 and its name taken")
+    func unloadWaitsForTheRequestInFlight() async throws {
+        let server = try await MultiModelLiveServer()
+        #expect(try server.load("held").status == 200)
+        #expect(try server.load("other").status == 200)
+        let gate = "unload-\(UUID())"
+        let held = try LoopbackClient(port: server.port)
+        try held.send(invocationRequest("wait:\(gate)", contentType: "text/plain", path: "/models/held/invoke"))
+        try await waitUntil { (try? server.exchange("GET /models/held HTTP/1.1\r\nHost: x\r\n\r\n").body.contains(#""inFlight":1"#)) == true }
+
+        let deleting = try LoopbackClient(port: server.port)
+        try deleting.send("DELETE /models/held HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try server.invoke("held", "echo:late").status == 404, "no new request once the unload began")
+        #expect(try server.load("held").status == 409, "the name is taken until the memory is released")
+        #expect(try server.invoke("other", "echo:fine").body == "fine", "other models serve on")
+        Gates.shared.open(gate)
+        #expect(try held.response().body == "released \(gate)")
+        let deleted = try deleting.response()
+        #expect(deleted.status == 200)
+        #expect(deleted.body.contains(#""modelName":"held""#))
+        #expect(try server.load("held").status == 200)
+        await server.stop()
+    }
+
+    @Test("a request whose model is unloaded under it gets its answer or 404, never a crash")
+    func invocationsRaceUnloads() async throws {
+        let server = try await MultiModelLiveServer(workers: 3)
+        let stop = ManagedFlag()
+        let statuses = NIOLockedValueBox<[Int: Int]>([:])
+        // Plain threads: blocking sockets must not sit on the cooperative pool the server uses.
+        let finished = DispatchGroup()
+        for _ in 0..<3 {
+            finished.enter()
+            Thread.detachNewThread {
+                while !stop.isSet {
+                    let status = (try? server.invoke("flicker", "echo:x").status) ?? -1
+                    statuses.withLockedValue { $0[status, default: 0] += 1 }
+                }
+                finished.leave()
+            }
+        }
+        for _ in 0..<40 {
+            #expect(try server.load("flicker").status == 200)
+            try await Task.sleep(for: .milliseconds(5))
+            #expect(try server.exchange("DELETE /models/flicker HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
+        }
+        stop.set()
+        finished.wait()
+        let seen = statuses.withLockedValue { $0 }
+        #expect(Set(seen.keys).isSubset(of: [200, 404]), "\(seen)")
+        #expect(seen[200, default: 0] > 0 && seen[404, default: 0] > 0, "\(seen)")
+        #expect(try server.metrics().value("swerve_loaded_models") == 0)
+        await server.stop()
+    }
+
+    @Test("labels go to the busiest models at each ranking; the others count under other")
+    func labelsFollowTraffic() async throws {
+        let server = try await MultiModelLiveServer {
+            $0.multiModel.metricLabels = 2
+            $0.multiModel.labelRankInterval = .milliseconds(200)
+        }
+        for name in ["first", "second", "busy", "busier"] { #expect(try server.load(name).status == 200) }
+        func labels() throws -> Set<String> {
+            Set(try server.metrics().samples.filter { $0.name == MetricNames.modelLoads }.compactMap { $0.labels["model"] })
+        }
+        #expect(try labels() == ["first", "second", "other"], "the first two loads took the free labels")
+        for _ in 0..<6 { _ = try server.invoke("busier", "echo:b") }
+        for _ in 0..<3 { _ = try server.invoke("busy", "echo:b") }
+        try await waitUntil { try labels() == ["busy", "busier", "other"] }
+        for _ in 0..<4 { _ = try server.invoke("busier", "echo:b") }
+        let metrics = try server.metrics()
+        // busier's and busy's requests before their promotion counted under other; a promoted
+        // model's series starts at 0; first and second had none, so nothing was lost with them.
+        #expect(metrics.value(MetricNames.modelInvocations, ["model": "busier", "status": "2xx"]) >= 4)
+        #expect(metrics.sum(MetricNames.modelInvocations, ["status": "2xx"]) == 13)
+        #expect(metrics.value(MetricNames.loadedModels) == 4)
+        await server.stop()
+    }
+}
+
+/// A flag set once, read from other tasks.
+final class ManagedFlag: Sendable {
+    private let box = NIOLockedValueBox(false)
+    var isSet: Bool { box.withLockedValue { $0 } }
+    func set() { box.withLockedValue { $0 = true } }
+}
