@@ -3,10 +3,26 @@ import HTTPTestSupport
 
 extension SwerveProcess {
     /// Starts `swerve serve --multi-model` (no model) and waits until it announces its port.
-    static func serveMultiModel(extraArguments: [String] = [], environment: [String: String] = [:], flag: Bool = true) throws -> SwerveProcess {
-        let server = try SwerveProcess(["serve", "--port", "0"] + (flag ? ["--multi-model"] : []) + extraArguments, environment: environment)
-        try server.waitForPort()
-        return server
+    static func serveMultiModel(extraArguments: [String] = [], environment: [String: String] = [:], flag: Bool = true) async throws -> SwerveProcess {
+        try await offThePool {
+            let server = try SwerveProcess(["serve", "--port", "0"] + (flag ? ["--multi-model"] : []) + extraArguments, environment: environment)
+            try server.waitForPort()
+            return server
+        }
+    }
+
+    func pingStatus() async throws -> Int {
+        let port = self.port
+        return try await offThePool { try LoopbackClient.exchange(port: port, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n").status }
+    }
+}
+
+/// Runs blocking work (sockets, sleeps) on a thread of its own, so that a test waiting on a
+/// server does not hold one of the few threads of Swift's cooperative pool, which the tests
+/// running beside it need.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
 
@@ -49,33 +65,42 @@ final class ModelFolders: @unchecked Sendable {
     }
 }
 
-/// The multi-model API over loopback, one new connection per call.
-struct ModelAPI {
+/// The multi-model API over loopback, one new connection per call, off the cooperative pool.
+struct ModelAPI: Sendable {
     let port: Int
 
-    func load(_ name: String, url: String) throws -> TestResponse {
-        try post("/models", json(["model_name": name, "url": url]))
+    func load(_ name: String, url: String) async throws -> TestResponse {
+        try await post("/models", json(["model_name": name, "url": url]))
     }
 
-    func post(_ path: String, _ body: String, contentType: String = "application/json", headers: String = "") throws -> TestResponse {
-        try LoopbackClient.exchange(port: port, invocationRequest(body, contentType: contentType, extraHeaders: headers, path: path))
+    func post(_ path: String, _ body: String, contentType: String = "application/json", headers: String = "") async throws -> TestResponse {
+        try await exchange(invocationRequest(body, contentType: contentType, extraHeaders: headers, path: path))
     }
 
-    func get(_ path: String) throws -> TestResponse {
-        try LoopbackClient.exchange(port: port, "GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+    func get(_ path: String) async throws -> TestResponse {
+        try await exchange("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
     }
 
-    func delete(_ name: String) throws -> TestResponse {
-        try LoopbackClient.exchange(port: port, "DELETE /models/\(name) HTTP/1.1\r\nHost: x\r\n\r\n")
+    func delete(_ name: String) async throws -> TestResponse {
+        try await exchange("DELETE /models/\(name) HTTP/1.1\r\nHost: x\r\n\r\n")
     }
 
-    func invoke(_ name: String, _ body: String, contentType: String = "application/json", headers: String = "") throws -> TestResponse {
-        try post("/models/\(name)/invoke", body, contentType: contentType, headers: headers)
+    func invoke(_ name: String, _ body: String, contentType: String = "application/json", headers: String = "") async throws -> TestResponse {
+        try await post("/models/\(name)/invoke", body, contentType: contentType, headers: headers)
+    }
+
+    func exchange(_ request: String) async throws -> TestResponse {
+        let port = self.port
+        return try await offThePool {
+            let client = try LoopbackClient(port: port, timeout: 60)
+            try client.send(request)
+            return try client.response()
+        }
     }
 
     /// The names of one `GET /models` page and its token.
-    func list(_ query: String = "") throws -> (names: [String], token: String?, status: Int) {
-        let response = try get("/models" + query)
+    func list(_ query: String = "") async throws -> (names: [String], token: String?, status: Int) {
+        let response = try await get("/models" + query)
         guard response.status == 200, let object = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any] else {
             return ([], nil, response.status)
         }
@@ -83,8 +108,8 @@ struct ModelAPI {
         return (models.compactMap { $0["modelName"] as? String }, object["nextPageToken"] as? String, response.status)
     }
 
-    func metrics() throws -> PrometheusText {
-        try PrometheusText(try get("/metrics").body)
+    func metrics() async throws -> PrometheusText {
+        try PrometheusText(try await get("/metrics").body)
     }
 
     func json(_ fields: [String: String]) -> String {
@@ -95,4 +120,14 @@ struct ModelAPI {
 /// A field of a JSON object body.
 func jsonField(_ body: String, _ name: String) -> Any? {
     (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?[name]
+}
+
+/// Polls `condition` for up to `seconds`.
+func waitFor(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return false
 }

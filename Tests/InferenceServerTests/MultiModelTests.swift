@@ -39,17 +39,26 @@ final class MultiModelLiveServer: Sendable {
         port = bound.withLockedValue { $0 }!
     }
 
-    func exchange(_ request: String) throws -> TestResponse { try LoopbackClient.exchange(port: port, request) }
-
-    func load(_ name: String) throws -> TestResponse {
-        try exchange(invocationRequest(#"{"model_name": "\#(name)", "url": "\#(folder)"}"#, path: "/models"))
+    /// One exchange on a new connection, on a thread of its own (a blocking socket must not hold
+    /// a thread of the cooperative pool that the tests running beside this one need).
+    func exchange(_ request: String) async throws -> TestResponse {
+        let port = self.port
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try LoopbackClient.exchange(port: port, request) }) }
+        }
     }
 
-    func invoke(_ name: String, _ body: String) throws -> TestResponse {
-        try exchange(invocationRequest(body, contentType: "text/plain", path: "/models/\(name)/invoke"))
+    func load(_ name: String) async throws -> TestResponse {
+        try await exchange(invocationRequest(#"{"model_name": "\#(name)", "url": "\#(folder)"}"#, path: "/models"))
     }
 
-    func metrics() throws -> HTTPTestSupport.PrometheusText { try HTTPTestSupport.PrometheusText(try exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body) }
+    func invoke(_ name: String, _ body: String) async throws -> TestResponse {
+        try await exchange(invocationRequest(body, contentType: "text/plain", path: "/models/\(name)/invoke"))
+    }
+
+    func metrics() async throws -> HTTPTestSupport.PrometheusText {
+        try HTTPTestSupport.PrometheusText(try await exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body)
+    }
 
     func stop() async {
         await server.shutdown()
@@ -63,25 +72,32 @@ struct MultiModelTests {
     @Test("DELETE waits for the model's request in flight; meanwhile the model is 404 and its name taken")
     func unloadWaitsForTheRequestInFlight() async throws {
         let server = try await MultiModelLiveServer()
-        #expect(try server.load("held").status == 200)
-        #expect(try server.load("other").status == 200)
+        #expect(try await server.load("held").status == 200)
+        #expect(try await server.load("other").status == 200)
         let gate = "unload-\(UUID())"
-        let held = try LoopbackClient(port: server.port)
-        try held.send(invocationRequest("wait:\(gate)", contentType: "text/plain", path: "/models/held/invoke"))
-        try await waitUntil { (try? server.exchange("GET /models/held HTTP/1.1\r\nHost: x\r\n\r\n").body.contains(#""inFlight":1"#)) == true }
+        let held = Task { try await server.invoke("held", "wait:\(gate)") }
+        try await eventually { try await server.exchange("GET /models/held HTTP/1.1\r\nHost: x\r\n\r\n").body.contains(#""inFlight":1"#) }
 
-        let deleting = try LoopbackClient(port: server.port)
-        try deleting.send("DELETE /models/held HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(try server.invoke("held", "echo:late").status == 404, "no new request once the unload began")
-        #expect(try server.load("held").status == 409, "the name is taken until the memory is released")
-        #expect(try server.invoke("other", "echo:fine").body == "fine", "other models serve on")
+        let deleteAnswered = ManagedFlag()
+        let deleting = Task {
+            let response = try await server.exchange("DELETE /models/held HTTP/1.1\r\nHost: x\r\n\r\n")
+            deleteAnswered.set()
+            return response
+        }
+        try await eventually { try await server.exchange("GET /models/held HTTP/1.1\r\nHost: x\r\n\r\n").status == 404 }
+        // Longer than the loader waits for a released pipeline's last holder: only the in-flight
+        // count holds the DELETE back this long.
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(try await server.invoke("held", "echo:late").status == 404, "no new request once the unload began")
+        #expect(try await server.load("held").status == 409, "the name is taken until the memory is released")
+        #expect(try await server.invoke("other", "echo:fine").body == "fine", "other models serve on")
+        #expect(!deleteAnswered.isSet, "DELETE waits for the request in flight")
         Gates.shared.open(gate)
-        #expect(try held.response().body == "released \(gate)")
-        let deleted = try deleting.response()
+        #expect(try await held.value.body == "released \(gate)")
+        let deleted = try await deleting.value
         #expect(deleted.status == 200)
         #expect(deleted.body.contains(#""modelName":"held""#))
-        #expect(try server.load("held").status == 200)
+        #expect(try await server.load("held").status == 200)
         await server.stop()
     }
 
@@ -96,23 +112,24 @@ struct MultiModelTests {
             finished.enter()
             Thread.detachNewThread {
                 while !stop.isSet {
-                    let status = (try? server.invoke("flicker", "echo:x").status) ?? -1
+                    let request = invocationRequest("echo:x", contentType: "text/plain", path: "/models/flicker/invoke")
+                    let status = (try? LoopbackClient.exchange(port: server.port, request).status) ?? -1
                     statuses.withLockedValue { $0[status, default: 0] += 1 }
                 }
                 finished.leave()
             }
         }
         for _ in 0..<40 {
-            #expect(try server.load("flicker").status == 200)
+            #expect(try await server.load("flicker").status == 200)
             try await Task.sleep(for: .milliseconds(5))
-            #expect(try server.exchange("DELETE /models/flicker HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
+            #expect(try await server.exchange("DELETE /models/flicker HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
         }
         stop.set()
-        finished.wait()
+        await withCheckedContinuation { continuation in DispatchQueue.global().async { finished.wait(); continuation.resume() } }
         let seen = statuses.withLockedValue { $0 }
         #expect(Set(seen.keys).isSubset(of: [200, 404]), "\(seen)")
         #expect(seen[200, default: 0] > 0 && seen[404, default: 0] > 0, "\(seen)")
-        #expect(try server.metrics().value("swerve_loaded_models") == 0)
+        #expect(try await server.metrics().value("swerve_loaded_models") == 0)
         await server.stop()
     }
 
@@ -122,16 +139,16 @@ struct MultiModelTests {
             $0.multiModel.metricLabels = 2
             $0.multiModel.labelRankInterval = .milliseconds(200)
         }
-        for name in ["first", "second", "busy", "busier"] { #expect(try server.load(name).status == 200) }
-        func labels() throws -> Set<String> {
-            Set(try server.metrics().samples.filter { $0.name == MetricNames.modelLoads }.compactMap { $0.labels["model"] })
+        for name in ["first", "second", "busy", "busier"] { #expect(try await server.load(name).status == 200) }
+        func labels() async throws -> Set<String> {
+            Set(try await server.metrics().samples.filter { $0.name == MetricNames.modelLoads }.compactMap { $0.labels["model"] })
         }
-        #expect(try labels() == ["first", "second", "other"], "the first two loads took the free labels")
-        for _ in 0..<6 { _ = try server.invoke("busier", "echo:b") }
-        for _ in 0..<3 { _ = try server.invoke("busy", "echo:b") }
-        try await waitUntil { try labels() == ["busy", "busier", "other"] }
-        for _ in 0..<4 { _ = try server.invoke("busier", "echo:b") }
-        let metrics = try server.metrics()
+        #expect(try await labels() == ["first", "second", "other"], "the first two loads took the free labels")
+        for _ in 0..<6 { _ = try await server.invoke("busier", "echo:b") }
+        for _ in 0..<3 { _ = try await server.invoke("busy", "echo:b") }
+        try await eventually { try await labels() == ["busy", "busier", "other"] }
+        for _ in 0..<4 { _ = try await server.invoke("busier", "echo:b") }
+        let metrics = try await server.metrics()
         // busier's and busy's requests before their promotion counted under other; a promoted
         // model's series starts at 0; first and second had none, so nothing was lost with them.
         #expect(metrics.value(MetricNames.modelInvocations, ["model": "busier", "status": "2xx"]) >= 4)
@@ -146,4 +163,14 @@ final class ManagedFlag: Sendable {
     private let box = NIOLockedValueBox(false)
     var isSet: Bool { box.withLockedValue { $0 } }
     func set() { box.withLockedValue { $0 = true } }
+}
+
+/// Polls `condition` every 20 ms for up to 10 s; throws `TestTimeout` if it never holds.
+func eventually(_ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw TestTimeout()
 }

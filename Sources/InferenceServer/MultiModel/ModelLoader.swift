@@ -213,7 +213,8 @@ public final class ModelLoader: Service, @unchecked Sendable {
     private func release(_ model: ServedModel, pending: PendingResponse?) {
         let before = HeapMeter.allocatedBytes()
         let weak = store.dropPipeline(of: model)
-        let deadline = CPUClock.monotonicNanoseconds() + 5_000_000_000
+        // The last request's job lets go of the pipeline microseconds after it counted itself out.
+        let deadline = CPUClock.monotonicNanoseconds() + 1_000_000_000
         while !weak.isReleased && CPUClock.monotonicNanoseconds() < deadline { usleep(100) }
         if !weak.isReleased { logger.warning("model still referenced after its unload", metadata: ["model": "\(model.name)"]) }
         let freed = max(0, before - HeapMeter.allocatedBytes())
