@@ -174,3 +174,53 @@ func eventually(_ condition: () async throws -> Bool) async throws {
     }
     throw TestTimeout()
 }
+
+@Suite("Multi-model routes and what single-model mode makes of them")
+struct MultiModelRouteTests {
+    @Test("paths map to a closed set of route labels, whatever the model name", arguments: [
+        ("/models", RouteLabel.models), ("/models/a", .model), ("/models/a.b-c_d/invoke", .modelInvocation),
+        ("/models/", .other), ("/models/a/b", .other), ("/models/a/invoke/b", .other), ("/models//invoke", .other),
+        ("/modelsx", .other), ("/invocations", .invocations),
+    ] as [(String, RouteLabel)])
+    func labels(path: String, route: RouteLabel) {
+        #expect(RouteLabel(path: path[...]) == route)
+    }
+
+    @Test("single-model mode answers /models with 404 labelled other, and has no /models series")
+    func singleModelIgnoresModelRoutes() async throws {
+        let factory = PreciseTestMetrics()
+        let server = try TestServer(metrics: factory)
+        let connection = try await server.connect()
+        for request in ["GET /models HTTP/1.1", "POST /models/a/invoke HTTP/1.1", "DELETE /models/a HTTP/1.1"] {
+            try await connection.send("\(request)\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let response = try await connection.response()
+            #expect(response.status == 404)
+            #expect(response.body.contains("routes: GET /ping, POST /invocations"))
+        }
+        await server.stop()
+        let other = try factory.kit.expectCounter(MetricNames.requests, [(MetricNames.route, "other"), (MetricNames.status, "4xx")])
+        #expect(other.totalValue == 3)
+        for route in [RouteLabel.models, .model, .modelInvocation] {
+            #expect(throws: (any Error).self) {
+                try factory.kit.expectCounter(MetricNames.requests, [(MetricNames.route, route.name), (MetricNames.status, "4xx")])
+            }
+        }
+        #expect(throws: (any Error).self) { try factory.kit.expectCounter(MetricNames.modelLoads, [(MetricNames.model, "other")]) }
+    }
+
+    @Test("SageMaker's and Swerve's multi-model variables are read; a bad value names its variable")
+    func configuration() throws {
+        let configuration = try ServerConfiguration(environment: [
+            "SAGEMAKER_MULTI_MODEL": "true", "SWERVE_MODEL_MEMORY_MB": "512", "SWERVE_EVICT_LRU": "on", "SWERVE_MODEL_METRIC_LABELS": "7",
+        ])
+        #expect(configuration.multiModel.enabled)
+        #expect(configuration.multiModel.budget == MemoryBudget(bytes: 512 << 20, evictsLeastRecentlyUsed: true))
+        #expect(configuration.multiModel.metricLabels == 7)
+        let defaults = try ServerConfiguration(environment: [:]).multiModel
+        #expect(!defaults.enabled)
+        #expect(defaults.budget.bytes == Int(ProcessSampler.memoryLimitBytes() * MemoryBudget.defaultShare))
+        #expect(!defaults.budget.evictsLeastRecentlyUsed)
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["SWERVE_MODEL_MEMORY_MB": "lots"]) }
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: ["SAGEMAKER_MULTI_MODEL": "maybe"]) }
+    }
+}

@@ -40,7 +40,13 @@ public enum RouteLabel: Int, Sendable, CaseIterable {
         case 21 where utf8.elementsEqual("/execution-parameters".utf8): self = .executionParameters
         case 8 where utf8.elementsEqual("/metrics".utf8): self = .metrics
         case 7 where utf8.elementsEqual("/models".utf8): self = .models
-        default: self = Self.isRuntimeInvocationPath(path) ? .invocations : ModelPath(path).map(\.route) ?? .other
+        default:
+            // `/models/...` first: a prefix compare, where the runtime path splits the path.
+            if let model = ModelPath(path) {
+                self = model.route
+            } else {
+                self = Self.isRuntimeInvocationPath(path) ? .invocations : .other
+            }
         }
     }
 
