@@ -185,7 +185,7 @@ public final class ModelLoader: Service, @unchecked Sendable {
         let seconds = Double(CPUClock.monotonicNanoseconds() &- started) / 1e9
         var series: ModelSeries? = nil
         if labels != nil {
-            series = store.withLoadedModels { loaded in labels!.seriesForLoad(of: name, isLoaded: { loaded[$0] != nil }) }
+            series = store.withLoadedModels { loaded in labels!.seriesForLoad(of: name, isLoaded: { loaded[$0[...]] != nil }) }
         }
         let model = ServedModel(name: name, url: url, pipeline: measured.value, memoryBytes: measured.bytes, loadSeconds: seconds, series: series)
         switch store.admit(model) {

@@ -45,7 +45,9 @@ final class ModelStore: @unchecked Sendable {
 
     let budget: MemoryBudget
     private let lock = NIOLock()
-    private var serving: [String: ServedModel] = [:]
+    /// Keyed by `Substring` (which hashes like `String`), so that a request's name is looked up
+    /// without copying it out of the path.
+    private var serving: [Substring: ServedModel] = [:]
     /// The loaded names in ascending order, for paging.
     private var sortedNames: [String] = []
     private var reserved: [String: Reservation] = [:]
@@ -62,11 +64,10 @@ final class ModelStore: @unchecked Sendable {
     /// The lease must be finished exactly once.
     @inline(__always)
     func acquire(_ name: Substring) -> (pipeline: InferencePipeline, lease: ModelLease)? {
-        let key = String(name)
         let now = CPUClock.monotonicNanoseconds()
         lock.lock()
         defer { lock.unlock() }
-        guard let model = serving[key], let pipeline = model.pipeline else { return nil }
+        guard let model = serving[name], let pipeline = model.pipeline else { return nil }
         model.admitted(now: now)
         return (pipeline, ModelLease(model: model, series: model.series))
     }
@@ -74,7 +75,7 @@ final class ModelStore: @unchecked Sendable {
     /// Takes `name` for a load, or says why not (409).
     func reserveForLoad(_ name: String) -> ServingError? {
         lock.withLock {
-            if serving[name] != nil { return .modelNameTaken(name, state: "already loaded") }
+            if serving[name[...]] != nil { return .modelNameTaken(name, state: "already loaded") }
             if let reservation = reserved[name] { return .modelNameTaken(name, state: reservation.description) }
             reserved[name] = .loading
             return nil
@@ -90,10 +91,9 @@ final class ModelStore: @unchecked Sendable {
     /// taken until the loader has released its memory; nil when it is not loaded.
     func beginUnload(_ name: Substring) -> ServedModel? {
         lock.withLock {
-            let key = String(name)
-            guard let model = serving.removeValue(forKey: key) else { return nil }
-            removeSorted(key)
-            reserved[key] = .unloading
+            guard let model = serving.removeValue(forKey: name) else { return nil }
+            removeSorted(model.name)
+            reserved[model.name] = .unloading
             return model
         }
     }
@@ -101,7 +101,7 @@ final class ModelStore: @unchecked Sendable {
     func describe(_ name: Substring) -> Description? {
         let now = CPUClock.monotonicNanoseconds()
         return lock.withLock {
-            guard let model = serving[String(name)] else { return nil }
+            guard let model = serving[name] else { return nil }
             return Description(
                 name: model.name, url: model.url, memoryBytes: model.memoryBytes, loadSeconds: model.loadSeconds,
                 inFlight: model.requestsInFlight, idleSeconds: Double(now &- min(now, model.lastUsed)) / 1e9)
@@ -114,7 +114,7 @@ final class ModelStore: @unchecked Sendable {
         lock.withLock {
             let start = after.map { upperBound($0) } ?? 0
             let end = min(sortedNames.count, start + limit)
-            let models = sortedNames[start..<end].map { ($0, serving[$0]!.url) }
+            let models = sortedNames[start..<end].map { ($0, serving[$0[...]]!.url) }
             return (models, end < sortedNames.count && end > start ? sortedNames[end - 1] : nil)
         }
     }
@@ -152,12 +152,12 @@ final class ModelStore: @unchecked Sendable {
                     return .refused(usedBytes: usedBytes, models: serving.count)
                 }
                 for victim in evicted {
-                    serving[victim.name] = nil
+                    serving[victim.name[...]] = nil
                     removeSorted(victim.name)
                     reserved[victim.name] = .unloading
                 }
             }
-            serving[model.name] = model
+            serving[model.name[...]] = model
             sortedNames.insert(model.name, at: upperBound(model.name))
             usedBytes += model.memoryBytes
             return .admitted(evicted: evicted)
@@ -183,7 +183,7 @@ final class ModelStore: @unchecked Sendable {
     }
 
     /// Runs `body` on the loaded models under the lock (label ranking; O(models)).
-    func withLoadedModels<T>(_ body: ([String: ServedModel]) -> T) -> T {
+    func withLoadedModels<T>(_ body: ([Substring: ServedModel]) -> T) -> T {
         lock.withLock { body(serving) }
     }
 

@@ -60,6 +60,9 @@ public enum RouteLabel: Int, Sendable, CaseIterable {
 }
 
 /// A path that names one model: `/models/{name}` or `/models/{name}/invoke`.
+///
+/// Parsed on the path's contiguous UTF-8 bytes: this runs twice for every multi-model request, and
+/// the generic algorithms on a `Substring`'s views cost a visible share of such a request.
 struct ModelPath {
     /// The name as it appears in the path (not yet validated).
     var name: Substring
@@ -68,18 +71,28 @@ struct ModelPath {
 
     var route: RouteLabel { isInvocation ? .modelInvocation : .model }
 
+    private static let prefix: [UInt8] = Array("/models/".utf8)
+    private static let invoke: [UInt8] = Array("/invoke".utf8)
+
     init?(_ path: Substring) {
-        let prefix = "/models/"
-        guard path.utf8.starts(with: prefix.utf8) else { return nil }
-        let rest = path.dropFirst(prefix.utf8.count)
-        if let slash = rest.firstIndex(of: "/") {
-            guard rest[rest.index(after: slash)...] == "invoke" else { return nil }
-            name = rest[..<slash]
-            isInvocation = true
-        } else {
-            name = rest
-            isInvocation = false
-        }
-        guard !name.isEmpty else { return nil }
+        let utf8 = path.utf8
+        guard let (nameEnd, isInvocation) = utf8.withContiguousStorageIfAvailable(Self.scan) ?? Array(utf8).withUnsafeBufferPointer(Self.scan)
+        else { return nil }
+        let start = utf8.index(utf8.startIndex, offsetBy: Self.prefix.count)
+        name = path[start..<utf8.index(utf8.startIndex, offsetBy: nameEnd)]
+        self.isInvocation = isInvocation
+    }
+
+    /// Where the name ends, and whether `/invoke` follows it; nil when the bytes are no model path.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Bool)? {
+        let count = bytes.count, prefixCount = prefix.count
+        guard count > prefixCount else { return nil }
+        for index in 0..<prefixCount where bytes[index] != prefix[index] { return nil }
+        var end = prefixCount
+        while end < count && bytes[end] != UInt8(ascii: "/") { end += 1 }
+        if end == count { return (end, false) }
+        guard end > prefixCount, count - end == invoke.count else { return nil }
+        for index in 0..<invoke.count where bytes[end + index] != invoke[index] { return nil }
+        return (end, true)
     }
 }
