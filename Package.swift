@@ -26,11 +26,15 @@ let package = Package(
     targets: [
         // The models: codecs for tabular data, the runtimes, the catalog. No networking.
         .target(name: "ModelRuntimes"),
+        // The allocator's byte count and per-thread nice values, which Swift's Glibc module does
+        // not expose (multi-model mode measures model sizes and runs loads at low priority).
+        .target(name: "CSwerveMemory"),
         // Everything between the socket and a model handler.
         .target(
             name: "InferenceServer",
             dependencies: [
                 "ModelRuntimes",
+                "CSwerveMemory",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

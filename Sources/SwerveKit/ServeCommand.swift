@@ -7,7 +7,8 @@ import ModelRuntimes
 ///
 /// Flags override the `SAGEMAKER_*` environment, which overrides the defaults. The model is
 /// loaded before the port opens; a broken model directory exits 1 with a message naming the
-/// file and the problem.
+/// file and the problem. In multi-model mode (`--multi-model`, `SAGEMAKER_MULTI_MODEL=true`) no
+/// model is loaded at start: SageMaker loads them through `POST /models`.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve a model over HTTP (the SageMaker hosting contract).")
@@ -60,6 +61,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between deep health checks (default: $SWERVE_DEEP_HEALTH_INTERVAL, else 5).")
     var deepHealthInterval: Double?
 
+    @Flag(help: "Multi-model mode: load no model at start; serve /models and /models/{name}/invoke (default: $SAGEMAKER_MULTI_MODEL, else off).")
+    var multiModel = false
+
+    @Option(help: "Multi-model mode: MiB the loaded models' measured sizes may add up to; past it, loads answer 507 (default: $SWERVE_MODEL_MEMORY_MB, else 70% of the container's memory limit).")
+    var modelMemoryMb: Int?
+
+    @Flag(help: "Multi-model mode: a load past the memory budget unloads idle models, least recently used first, instead of answering 507 (default: $SWERVE_EVICT_LRU, else off).")
+    var evictLru = false
+
     func run() async throws {
         var configuration: ServerConfiguration
         do {
@@ -77,6 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "swerve")
+        if configuration.multiModel.enabled {
+            return try await serveMultipleModels(configuration, logger: logger)
+        }
         let loaded: LoadedModel
         let loadStarted = ContinuousClock.now
         do {
@@ -103,6 +116,25 @@ struct ServeCommand: AsyncParsableCommand {
             printError("swerve: \(error)")
             throw ExitCode(1)
         }
+        logger.info("stopped")
+    }
+
+    /// Multi-model mode: the port opens at once, with no model loaded.
+    private func serveMultipleModels(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let server: SwerveServer
+        do {
+            let backends = configuration.metricsEnabled ? MetricsBackends.standard(emfEnabled: configuration.emfEnabled) : nil
+            server = try SwerveServer(
+                configuration: configuration, serving: .multiple(registry: CommandContext.registry), metrics: backends, logger: logger)
+        } catch let error as ConfigurationError {
+            printError("swerve: \(error)")
+            throw ExitCode(2)
+        }
+        let budget = configuration.multiModel.budget
+        logger.info("multi-model mode", metadata: [
+            "modelMemoryMiB": "\(budget.bytes >> 20)", "evictLRU": "\(budget.evictsLeastRecentlyUsed)", "workers": "\(configuration.workerCount)",
+        ])
+        try await server.run()
         logger.info("stopped")
     }
 
@@ -152,6 +184,12 @@ struct ServeCommand: AsyncParsableCommand {
             guard deepHealthInterval > 0 else { throw ConfigurationError(name: "--deep-health-interval", problem: "must be positive") }
             configuration.deepHealthInterval = .nanoseconds(Int64(deepHealthInterval * 1e9))
         }
+        if multiModel { configuration.multiModel.enabled = true }
+        if let modelMemoryMb {
+            guard modelMemoryMb > 0 else { throw ConfigurationError(name: "--model-memory-mb", problem: "must be at least 1") }
+            configuration.multiModel.memoryBudgetBytes = modelMemoryMb << 20
+        }
+        if evictLru { configuration.multiModel.evictsLeastRecentlyUsed = true }
         if let logLevel {
             guard let level = LogLevelName.parse(logLevel) else { throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"") }
             configuration.logLevel = level

@@ -62,6 +62,8 @@ public struct ServerConfiguration: Sendable {
     public var deepHealthCheck = false
     /// `SWERVE_DEEP_HEALTH_INTERVAL` in seconds, default 5.
     public var deepHealthInterval = TimeAmount.seconds(5)
+    /// Multi-model mode (`SAGEMAKER_MULTI_MODEL`, `--multi-model`) and its memory budget.
+    public var multiModel = MultiModelConfiguration()
 
     public init() {}
 
@@ -93,6 +95,7 @@ public struct ServerConfiguration: Sendable {
         emf.variantName = reader.string("SWERVE_VARIANT_NAME") ?? emf.variantName
         deepHealthCheck = try reader.switch("SWERVE_DEEP_HEALTH_CHECK") ?? deepHealthCheck
         deepHealthInterval = try reader.seconds("SWERVE_DEEP_HEALTH_INTERVAL") ?? deepHealthInterval
+        multiModel = try MultiModelConfiguration(reader)
     }
 }
 

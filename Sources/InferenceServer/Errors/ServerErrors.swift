@@ -71,4 +71,57 @@ extension ServingError {
         let seconds = Double(timeout.nanoseconds) / 1e9
         return ServingError(status: 504, code: "model_timeout", message: "the model did not answer within \(seconds) s (SAGEMAKER_MODEL_SERVER_TIMEOUT)")
     }
+
+    // MARK: Multi-model mode
+
+    /// 404 for `/invocations` on a multi-model server, which has no model of its own.
+    static func noDefaultModel() -> ServingError {
+        ServingError(status: 404, code: "not_found", message: "this server runs in multi-model mode: invoke a loaded model with POST /models/{name}/invoke")
+    }
+
+    /// 404 for a model name that is not loaded (never loaded, still loading, or unloaded).
+    static func modelNotLoaded(_ name: some StringProtocol) -> ServingError {
+        ServingError(status: 404, code: "model_not_found", message: "model \(quoted(name)) is not loaded; load it with POST /models")
+    }
+
+    /// 409 for a load of a name that is loaded, loading or being unloaded.
+    static func modelNameTaken(_ name: String, state: String) -> ServingError {
+        ServingError(status: 409, code: "model_already_loaded", message: "model \(quoted(name)) is \(state)")
+    }
+
+    /// 400 for a bad `POST /models` body, model name or listing parameter, naming the field.
+    static func invalidModelRequest(_ problem: String) -> ServingError {
+        ServingError(status: 400, code: "invalid_request", message: problem)
+    }
+
+    /// 404 for a load whose `url` names no directory.
+    static func modelDirectoryMissing(_ url: String, name: String) -> ServingError {
+        ServingError(status: 404, code: "model_directory_not_found", message: "cannot load model \(quoted(name)): no directory at url \(quoted(url))")
+    }
+
+    /// 400 for a load whose directory holds no model Swerve can serve, naming the file and field.
+    static func modelUnloadable(_ name: String, problem: String) -> ServingError {
+        ServingError(status: 400, code: "invalid_model", message: "cannot load model \(quoted(name)): \(problem)")
+    }
+
+    /// 507 for a load the memory budget has no room for (SageMaker then unloads unused models
+    /// and retries).
+    static func modelMemoryExhausted(_ name: String, needed: Int?, used: Int, budget: Int, models: Int) -> ServingError {
+        let need = needed.map { "it needs \(mebibytes($0)) MiB, and " } ?? ""
+        return ServingError(
+            status: 507, code: "insufficient_memory",
+            message: "cannot load model \(quoted(name)): \(need)\(models) loaded models already use \(mebibytes(used)) MiB of the \(mebibytes(budget)) MiB model memory budget (SWERVE_MODEL_MEMORY_MB); unload a model first")
+    }
+
+    /// 503 when too many loads wait for the loader, or the server is stopping.
+    static func loaderUnavailable(_ reason: String) -> ServingError {
+        ServingError(status: 503, code: "loader_unavailable", message: "\(reason); retry shortly")
+    }
+
+    private static func quoted(_ text: some StringProtocol) -> String { "\"\(text)\"" }
+
+    private static func mebibytes(_ bytes: Int) -> String {
+        let value = Double(bytes) / 1_048_576
+        return value >= 10 ? String(Int(value.rounded())) : String(Double(Int(value * 100)) / 100)
+    }
 }

@@ -11,6 +11,9 @@ struct RequestHeaders: Sendable {
     var contentType: String?
     var accept: String?
     var customAttributes: String?
+    /// `X-Amzn-SageMaker-Target-Model`: the client's `TargetModel` behind a multi-model request
+    /// (SageMaker sends it for logging only).
+    var targetModel: String?
 
     init(_ headers: HTTPHeaders) {
         for (name, value) in headers {
@@ -21,6 +24,7 @@ struct RequestHeaders: Sendable {
             case 12 where Self.equal(utf8, "content-type"): contentType = value
             case 14 where Self.equal(utf8, "content-length"): contentLength = Int(value)
             case 34 where Self.equal(utf8, "x-amzn-sagemaker-custom-attributes"): customAttributes = value
+            case 29 where Self.equal(utf8, "x-amzn-sagemaker-target-model"): targetModel = value
             default: continue
             }
         }

@@ -25,12 +25,30 @@ public enum MetricNames {
     public static let residentMemory = "process_resident_memory_bytes"
     public static let memoryUtilization = "swerve_memory_utilization_percent"
 
+    // Multi-model mode: per model (label `model`: the busiest models by name, the rest `other`).
+    public static let modelInvocations = "swerve_model_invocations_total"
+    public static let modelInvocationLatency = "swerve_model_invocation_latency_seconds"
+    public static let modelLoads = "swerve_model_loads_total"
+    public static let modelUnloads = "swerve_model_unloads_total"
+    public static let modelLoadDuration = "swerve_model_load_duration_seconds"
+    public static let modelMemory = "swerve_model_memory_bytes"
+    // Multi-model mode: the whole store.
+    public static let loadedModels = "swerve_loaded_models"
+    public static let loadedModelMemory = "swerve_loaded_model_memory_bytes"
+    public static let modelMemoryBudget = "swerve_model_memory_budget_bytes"
+    public static let modelEvictions = "swerve_model_evictions_total"
+
     /// Label names.
     public static let route = "route", status = "status", model = "model", container = "container", role = "role"
 
     /// The containers every model has besides its own stages: SageMaker toolkit's decode and
     /// encode steps.
     public static let inputContainer = "input_fn", outputContainer = "output_fn"
+
+    /// Multi-model mode: the `model` label of figures summed over all models, the container the
+    /// models' own stages are summed into, and the label shared by the models without one of
+    /// their own.
+    public static let allModels = "all", predictContainer = "predict_fn", otherModels = "other"
 
     /// The `# HELP` text of every family.
     public static func help(_ name: String) -> String {
@@ -53,6 +71,16 @@ public enum MetricNames {
         case cpuUtilization: "Process CPU utilization, percent summed over cores as CloudWatch reports it (SageMaker CPUUtilization)."
         case residentMemory: "Resident memory of the process."
         case memoryUtilization: "Resident memory as a percentage of the cgroup limit, else of the machine (SageMaker MemoryUtilization)."
+        case modelInvocations: "Invocations of a loaded model by outcome (multi-model mode; the busiest models by name, the rest as other)."
+        case modelInvocationLatency: "Time in the model's steps per invocation, by model (multi-model mode; ModelLatency per model)."
+        case modelLoads: "Models loaded, by model (multi-model mode)."
+        case modelUnloads: "Models unloaded (DELETE or eviction), by model (multi-model mode)."
+        case modelLoadDuration: "Time a model load took on the loader thread, by model (multi-model mode; SageMaker ModelLoadingTime)."
+        case modelMemory: "Measured heap size of the loaded models, by model (multi-model mode)."
+        case loadedModels: "Models loaded now (multi-model mode; SageMaker LoadedModelCount)."
+        case loadedModelMemory: "Measured heap size of all loaded models (multi-model mode); compared with the budget."
+        case modelMemoryBudget: "The memory budget for loaded models (multi-model mode; SWERVE_MODEL_MEMORY_MB)."
+        case modelEvictions: "Least recently used models unloaded to make room for a load (multi-model mode, --evict-lru)."
         default: ""
         }
     }

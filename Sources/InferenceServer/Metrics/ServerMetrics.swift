@@ -16,7 +16,8 @@ public final class ServerMetrics: Sendable {
     let queueWait: LatencyHistogram
     let inFlight: Meter
     let rejected: Counter
-    let modelLoad: Recorder
+    /// The single model's load time; nil in multi-model mode (`MultiModelMetrics` has per-model ones).
+    let modelLoad: Recorder?
     let cpuUtilization: Recorder
     let processCPU: FloatingPointCounter
     let eventLoopCPU: FloatingPointCounter
@@ -36,23 +37,42 @@ public final class ServerMetrics: Sendable {
     ///   - factory: the swift-metrics factory every handle is made from.
     ///   - model: the model's name, for the `model` label.
     ///   - stageNames: the model's own stages; `input_fn` and `output_fn` are added around them.
-    public init(factory: any MetricsFactory, model: String, stageNames: [String]) {
-        requestCounters = RouteLabel.allCases.map { route in
-            Self.statusClasses.map { status in
+    ///   - routes: the routes the server answers; only they get request series (a route the
+    ///     router never labels would only add series that stay 0).
+    public convenience init(factory: any MetricsFactory, model: String, stageNames: [String], routes: [RouteLabel] = RouteLabel.singleModelRoutes) {
+        self.init(factory: factory, model: model, stageNames: stageNames, routes: routes, recordsModelLoad: true)
+    }
+
+    /// The metrics of a multi-model server: every route, and the containers of all models together
+    /// under model `all` (`input_fn`, `predict_fn` for the models' own stages, `output_fn`); the
+    /// per-model figures are `MultiModelMetrics`'.
+    public static func multiModel(factory: any MetricsFactory) -> ServerMetrics {
+        ServerMetrics(
+            factory: factory, model: MetricNames.allModels, stageNames: [MetricNames.predictContainer], routes: RouteLabel.allCases,
+            recordsModelLoad: false)
+    }
+
+    private init(factory: any MetricsFactory, model: String, stageNames: [String], routes: [RouteLabel], recordsModelLoad: Bool) {
+        // Only served routes get series (a backend lists every series made); a route not served
+        // shares `other`'s, where the router labels its requests.
+        var counters: [RouteLabel: [Counter]] = [:], durations: [RouteLabel: [LatencyHistogram]] = [:]
+        for route in RouteLabel.allCases where route == .other || routes.contains(route) {
+            counters[route] = Self.statusClasses.map { status in
                 Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
-        }
-        requestDurations = RouteLabel.allCases.map { route in
-            Self.statusClasses.map { status in
+            durations[route] = Self.statusClasses.map { status in
                 LatencyHistogram(label: MetricNames.requestDuration, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
         }
+        requestCounters = RouteLabel.allCases.map { counters[$0] ?? counters[.other]! }
+        requestDurations = RouteLabel.allCases.map { durations[$0] ?? durations[.other]! }
         modelLatency = LatencyHistogram(label: MetricNames.modelLatency, dimensions: [], factory: factory)
         overheadLatency = LatencyHistogram(label: MetricNames.overheadLatency, dimensions: [], factory: factory)
         queueWait = LatencyHistogram(label: MetricNames.queueWait, dimensions: [], factory: factory)
         inFlight = Meter(label: MetricNames.inFlight, dimensions: [], factory: factory)
         rejected = Counter(label: MetricNames.rejected, dimensions: [], factory: factory)
-        modelLoad = Recorder(label: MetricNames.modelLoad, dimensions: [(MetricNames.model, model)], aggregate: false, factory: factory)
+        modelLoad = recordsModelLoad
+            ? Recorder(label: MetricNames.modelLoad, dimensions: [(MetricNames.model, model)], aggregate: false, factory: factory) : nil
         cpuUtilization = Recorder(label: MetricNames.cpuUtilization, dimensions: [], aggregate: false, factory: factory)
         processCPU = FloatingPointCounter(label: MetricNames.processCPU, dimensions: [], factory: factory)
         eventLoopCPU = FloatingPointCounter(label: MetricNames.threadCPU, dimensions: [(MetricNames.role, "event_loop")], factory: factory)
@@ -72,7 +92,7 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Records how long loading the model took.
-    public func modelLoaded(seconds: Double) { modelLoad.record(seconds) }
+    public func modelLoaded(seconds: Double) { modelLoad?.record(seconds) }
 
     /// Counts a written response and records its duration (head received to response written).
     func responded(route: RouteLabel, status: UInt, nanoseconds: Int64) {

@@ -6,14 +6,16 @@ import NIOHTTP1
 /// request metrics about every response written.
 ///
 /// Routes: `GET /ping`, `POST /invocations` (also `POST /endpoints/{name}/invocations`),
-/// `GET /execution-parameters`, `GET /metrics`. Unknown paths get 404, known paths with the
-/// wrong method 405 with `Allow`. It holds no state of its own and writes to nothing.
+/// `GET /execution-parameters`, `GET /metrics`, and in multi-model mode the `/models` routes
+/// (`ModelEndpoints`). Unknown paths get 404, known paths with the wrong method 405 with `Allow`.
+/// It holds no state of its own and writes to nothing.
 public final class Router: HTTPResponder {
     private let invocations: InvocationService
     private let health: HealthCheck
     private let executionParameters: Response
     private let metricsEndpoint: (@Sendable () -> Response)?
     private let metrics: ServerMetrics?
+    private let models: ModelEndpoints?
     private let routeList: String
 
     /// - Parameters:
@@ -22,11 +24,13 @@ public final class Router: HTTPResponder {
     ///   - configuration: the worker count and payload limit `/execution-parameters` reports.
     ///   - metricsEndpoint: renders `GET /metrics`; nil answers 404.
     ///   - metrics: where request counts and durations go; nil when metrics are off.
+    ///   - models: the multi-model API; nil in single-model mode (its paths answer 404 there).
     public init(
         invocations: InvocationService, health: HealthCheck, configuration: ServerConfiguration,
-        metricsEndpoint: (@Sendable () -> Response)? = nil, metrics: ServerMetrics? = nil
+        metricsEndpoint: (@Sendable () -> Response)? = nil, metrics: ServerMetrics? = nil, models: ModelEndpoints? = nil
     ) {
         self.invocations = invocations
+        self.models = models
         self.health = health
         self.metricsEndpoint = metricsEndpoint
         self.metrics = metrics
@@ -34,7 +38,8 @@ public final class Router: HTTPResponder {
         executionParameters = Response.json(
             #"{"MaxConcurrentTransforms":\#(configuration.workerCount),"BatchStrategy":"MULTI_RECORD","MaxPayloadInMB":\#(megabytes)}"#
         ).labelled(.executionParameters)
-        routeList = "GET /ping, POST /invocations, GET /execution-parameters" + (metricsEndpoint == nil ? "" : ", GET /metrics")
+        routeList = (models == nil ? "GET /ping, POST /invocations" : "GET /ping, GET|POST /models, GET|DELETE /models/{name}, POST /models/{name}/invoke")
+            + ", GET /execution-parameters" + (metricsEndpoint == nil ? "" : ", GET /metrics")
     }
 
     public func respond(to request: Request, on eventLoop: any EventLoop) -> Reply {
@@ -54,6 +59,10 @@ public final class Router: HTTPResponder {
             guard let metricsEndpoint else { return notFound(request) }
             guard method == .GET else { return reject(request, route, allowed: "GET") }
             return .now(metricsEndpoint().labelled(.metrics))
+        case .models, .model, .modelInvocation:
+            guard let models else { return notFound(request) }
+            return models.respond(to: request, route: route, on: eventLoop)
+                ?? reject(request, route, allowed: ModelEndpoints.allowedMethods(route))
         case .other:
             return notFound(request)
         }
@@ -62,7 +71,7 @@ public final class Router: HTTPResponder {
     public func responded(_ response: Response, elapsed: TimeAmount) {
         guard let metrics else { return }
         metrics.responded(route: response.route, status: response.status.code, nanoseconds: elapsed.nanoseconds)
-        if response.route == .invocations {
+        if response.route.isInvocation {
             metrics.overheadLatency.recordNanoseconds(max(0, elapsed.nanoseconds - Int64(response.modelNanoseconds)))
         }
     }

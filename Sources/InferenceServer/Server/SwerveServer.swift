@@ -10,16 +10,27 @@ import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
-/// One complete server for one loaded model: the composition of everything between the socket
-/// and the model, wired in one place for `swerve serve` and for the tests alike.
+/// What a server serves: one model, loaded before the server starts, or (multi-model mode, as
+/// SageMaker's multi-model endpoints run it) the models loaded and unloaded through `/models`
+/// while it runs, by the handlers of `registry`.
+public enum ServedModels: Sendable {
+    case single(LoadedModel, loadSeconds: Double)
+    case multiple(registry: HandlerRegistry)
+}
+
+/// One complete server for one loaded model, or for many (multi-model mode): the composition of
+/// everything between the socket and the models, wired in one place for `swerve serve` and for
+/// the tests alike.
 ///
-/// It builds the worker pool, the pipeline, the metrics handles, the health check, the router
-/// and the HTTP server from a configuration, and runs them as one swift-service-lifecycle group
+/// It builds the worker pool (shared by all models), the pipeline, the metrics handles, the
+/// health check, the router, in multi-model mode the model store, loader and `/models` API, and
+/// the HTTP server from a configuration, and runs them as one swift-service-lifecycle group
 /// whose shutdown order is the drain order: the listener closes first, connections finish, then
-/// the reporters flush and the workers stop.
+/// the loader, the reporters flush and the workers stop.
 public final class SwerveServer: Sendable {
     public let configuration: ServerConfiguration
-    public let model: LoadedModel
+    /// The model, in single-model mode; nil in multi-model mode.
+    public let model: LoadedModel?
     public let pool: WorkerPool
     /// The `HTTPResponder` every connection asks (also what channel-level tests drive).
     public let router: Router
@@ -29,35 +40,60 @@ public final class SwerveServer: Sendable {
     private let backends: MetricsBackends?
     private let probe: HealthProbe?
     private let sampler: ProcessSampler?
+    /// Multi-model mode: the thread that loads and unloads models.
+    private let loader: ModelLoader?
     /// The event-loop threads, known once `run` has started them (for the sampler's CPU split).
     private let eventLoopThreads = NIOLockedValueBox<[pthread_t]>([])
     /// The running service group, for `shutdown()`; a shutdown asked for before it runs is kept.
     private let running = NIOLockedValueBox<(group: ServiceGroup?, shutdownRequested: Bool)>((nil, false))
     private let logger: Logger
 
+    /// A server for one model.
+    ///
     /// - Parameters:
     ///   - configuration: everything the server can be told.
     ///   - model: the loaded model it serves.
     ///   - backends: where metrics go; nil turns them off (and `/metrics` with them).
     ///   - loadSeconds: how long loading the model took, for the model-load metric.
     ///   - logger: where the server logs.
-    public init(
+    public convenience init(
         configuration: ServerConfiguration, model: LoadedModel, metrics backends: MetricsBackends?, loadSeconds: Double = 0,
         logger: Logger = Logger(label: "swerve")
     ) throws {
+        try self.init(configuration: configuration, serving: .single(model, loadSeconds: loadSeconds), metrics: backends, logger: logger)
+    }
+
+    /// A server for one model or, with `.multiple`, for the models loaded through `/models`.
+    ///
+    /// - Parameter metrics: where metrics go; nil turns them off (and `/metrics` with them).
+    public init(configuration: ServerConfiguration, serving: ServedModels, metrics backends: MetricsBackends?, logger: Logger = Logger(label: "swerve")) throws {
         self.configuration = configuration
-        self.model = model
         self.backends = backends
         self.logger = logger
-        let pipeline = try InferencePipeline(handler: model.handler, defaultAccept: configuration.defaultAccept)
-        let metrics = backends.map { ServerMetrics(factory: $0.factory, model: model.name, stageNames: pipeline.stageNames) }
-        metrics?.modelLoaded(seconds: loadSeconds)
+        let pipeline: InferencePipeline?
+        let metrics: ServerMetrics?
+        switch serving {
+        case .single(let model, let loadSeconds):
+            self.model = model
+            let single = try InferencePipeline(handler: model.handler, defaultAccept: configuration.defaultAccept)
+            pipeline = single
+            metrics = backends.map { ServerMetrics(factory: $0.factory, model: model.name, stageNames: single.stageNames) }
+            metrics?.modelLoaded(seconds: loadSeconds)
+        case .multiple:
+            self.model = nil
+            pipeline = nil
+            metrics = backends.map { ServerMetrics.multiModel(factory: $0.factory) }
+        }
         self.metrics = metrics
         pool = WorkerPool(
             workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
             maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds,
             workerNice: configuration.workerNice, metrics: metrics)
         if configuration.deepHealthCheck {
+            guard let model, let pipeline else {
+                throw ConfigurationError(
+                    name: "SWERVE_DEEP_HEALTH_CHECK", problem: "the deep health check sends one model's sample request; multi-model mode has no model at start")
+            }
             guard let sample = model.sample else {
                 throw ConfigurationError(
                     name: "SWERVE_DEEP_HEALTH_CHECK",
@@ -74,9 +110,19 @@ public final class SwerveServer: Sendable {
                 .init(role: "event_loop", threads: { loops.withLockedValue { $0 } }), .init(role: "worker", threads: { pool.workerThreads }),
             ])
         }
+        let invocations = pipeline.map { InvocationService(pipeline: $0, pool: pool, metrics: metrics) } ?? InvocationService(pool: pool, metrics: metrics)
+        var models: ModelEndpoints? = nil
+        if case .multiple(let registry) = serving {
+            let store = ModelStore(budget: configuration.multiModel.budget)
+            let loader = ModelLoader(
+                store: store, registry: registry, defaultAccept: configuration.defaultAccept, configuration: configuration.multiModel,
+                metricsFactory: backends?.factory, logger: logger)
+            models = ModelEndpoints(store: store, loader: loader, invocations: invocations, logger: logger)
+        }
+        loader = models?.loader
         router = Router(
-            invocations: InvocationService(pipeline: pipeline, pool: pool, metrics: metrics), health: health,
-            configuration: configuration, metricsEndpoint: backends?.endpoint(sampler: sampler), metrics: metrics)
+            invocations: invocations, health: health, configuration: configuration, metricsEndpoint: backends?.endpoint(sampler: sampler),
+            metrics: metrics, models: models)
     }
 
     /// Drains and stops a running server, as SIGTERM does.
@@ -111,6 +157,7 @@ public final class SwerveServer: Sendable {
             services.append(.init(service: EMFReporter(factory: emf, configuration: configuration.emf), successTerminationBehavior: .ignore))
         }
         if let probe { services.append(.init(service: probe, successTerminationBehavior: .ignore)) }
+        if let loader { services.append(.init(service: loader, successTerminationBehavior: .ignore)) }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
         let requested = running.withLockedValue { state in

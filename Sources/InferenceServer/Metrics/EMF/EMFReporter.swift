@@ -55,7 +55,7 @@ public final class EMFReporter: Service, Sendable {
         var invocations = 0.0, errors4xx = 0.0, errors5xx = 0.0
         for (key, value) in interval.counts {
             switch key.label {
-            case MetricNames.requests where key.dimension(MetricNames.route) == "/invocations":
+            case MetricNames.requests where Self.invocationRoutes.contains(key.dimension(MetricNames.route) ?? ""):
                 invocations += value
                 if key.dimension(MetricNames.status) == "4xx" { errors4xx += value }
                 if key.dimension(MetricNames.status) == "5xx" { errors5xx += value }
@@ -79,6 +79,7 @@ public final class EMFReporter: Service, Sendable {
             case MetricNames.cpuUtilization: endpoint.add("CPUUtilization", unit: "Percent", value)
             case MetricNames.memoryUtilization: endpoint.add("MemoryUtilization", unit: "Percent", value)
             case MetricNames.residentMemory: endpoint.add("MemoryResidentBytes", unit: "Bytes", value)
+            case MetricNames.loadedModels: endpoint.add("LoadedModelCount", unit: "Count", value)
             default: break
             }
         }
@@ -94,6 +95,9 @@ public final class EMFReporter: Service, Sendable {
         }
         return [endpoint.render()] + containers.keys.sorted().map { containers[$0]!.render() }
     }
+
+    /// The routes whose requests are SageMaker's Invocations (multi-model invocations included).
+    private static let invocationRoutes: Set<String> = [RouteLabel.invocations.name, RouteLabel.modelInvocation.name]
 
     private func container(_ key: EMFKey, _ timestamp: Int) -> EMFDocument {
         var document = EMFDocument(configuration: configuration, timestamp: timestamp)
