@@ -2,6 +2,7 @@ import ArgumentParser
 import InferenceServer
 import Logging
 import ModelRuntimes
+import ServiceLifecycle
 
 /// `swerve serve`: what SageMaker runs (`docker run IMAGE serve`).
 ///
@@ -60,6 +61,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between deep health checks (default: $SWERVE_DEEP_HEALTH_INTERVAL, else 5).")
     var deepHealthInterval: Double?
 
+    @Flag(help: "One JSON line per response on stdout (default: $SWERVE_ACCESS_LOG, else off).")
+    var accessLog = false
+
+    @Option(help: "Share of successful responses the access log writes, 0 to 1 (default: $SWERVE_ACCESS_LOG_SAMPLE, else 1); every 4xx and 5xx is written.")
+    var accessLogSample: Double?
+
+    @Option(help: "Successful access-log lines written per second at most, 0 for no cap (default: $SWERVE_ACCESS_LOG_MAX_PER_SECOND, else 1000).")
+    var accessLogMaxPerSecond: Int?
+
+    @Option(help: "Tracing: none, or otlp to export a span per request and per stage over OTLP/HTTP, configured by the OTEL_* variables; otlp needs a build with `--traits OTLP` (default: $SWERVE_TRACING, else none).")
+    var tracing: String?
+
     func run() async throws {
         var configuration: ServerConfiguration
         do {
@@ -71,11 +84,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
+            // The access log's messages are whole JSON lines: written bare.
+            if label == "swerve.access" { return JSONLineLogHandler() }
             var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "swerve")
+        let tracingExporter: (any Service)?
+        do {
+            tracingExporter = try tracingBackend().bootstrap(serviceName: "swerve")
+        } catch let error as ConfigurationError {
+            printError("swerve: \(error)")
+            throw ExitCode(2)
+        }
         let loaded: LoadedModel
         let loadStarted = ContinuousClock.now
         do {
@@ -97,12 +119,21 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try await server.run()
+            try await server.run(services: tracingExporter.map { [$0] } ?? [])
         } catch let error as ConfigurationError {
             printError("swerve: \(error)")
             throw ExitCode(1)
         }
         logger.info("stopped")
+    }
+
+    /// `--tracing`, else `SWERVE_TRACING`, else none.
+    private func tracingBackend() throws -> TracingBackend {
+        let name = tracing ?? ProcessEnvironment.current["SWERVE_TRACING"] ?? "none"
+        guard let backend = TracingBackend(rawValue: name.lowercased()) else {
+            throw ConfigurationError(name: tracing == nil ? "SWERVE_TRACING" : "--tracing", problem: "\"\(name)\" is not none or otlp")
+        }
+        return backend
     }
 
     private func apply(to configuration: inout ServerConfiguration) throws {
@@ -150,6 +181,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let deepHealthInterval {
             guard deepHealthInterval > 0 else { throw ConfigurationError(name: "--deep-health-interval", problem: "must be positive") }
             configuration.deepHealthInterval = .nanoseconds(Int64(deepHealthInterval * 1e9))
+        }
+        if accessLog { configuration.accessLog.enabled = true }
+        if let accessLogSample {
+            guard (0...1).contains(accessLogSample) else { throw ConfigurationError(name: "--access-log-sample", problem: "must be from 0 to 1") }
+            configuration.accessLog.sampleRate = accessLogSample
+        }
+        if let accessLogMaxPerSecond {
+            guard accessLogMaxPerSecond >= 0 else { throw ConfigurationError(name: "--access-log-max-per-second", problem: "must be 0 or more") }
+            configuration.accessLog.maxLinesPerSecond = accessLogMaxPerSecond
         }
         if let logLevel {
             guard let level = LogLevelName.parse(logLevel) else { throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"") }

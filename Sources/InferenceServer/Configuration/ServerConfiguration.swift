@@ -58,6 +58,8 @@ public struct ServerConfiguration: Sendable {
     public var deepHealthCheck = false
     /// `SWERVE_DEEP_HEALTH_INTERVAL` in seconds, default 5.
     public var deepHealthInterval = TimeAmount.seconds(5)
+    /// `SWERVE_ACCESS_LOG` and its sampling settings: one JSON line per response (off by default).
+    public var accessLog = AccessLogConfiguration()
 
     public init() {}
 
@@ -88,6 +90,10 @@ public struct ServerConfiguration: Sendable {
         emf.variantName = reader.string("SWERVE_VARIANT_NAME") ?? emf.variantName
         deepHealthCheck = try reader.switch("SWERVE_DEEP_HEALTH_CHECK") ?? deepHealthCheck
         deepHealthInterval = try reader.seconds("SWERVE_DEEP_HEALTH_INTERVAL") ?? deepHealthInterval
+        accessLog.enabled = try reader.switch("SWERVE_ACCESS_LOG") ?? accessLog.enabled
+        accessLog.sampleRate = try reader.fraction("SWERVE_ACCESS_LOG_SAMPLE") ?? accessLog.sampleRate
+        accessLog.maxLinesPerSecond = try reader.integer("SWERVE_ACCESS_LOG_MAX_PER_SECOND", in: 0...10_000_000) ?? accessLog.maxLinesPerSecond
+        if let errors = try reader.choice("SWERVE_ACCESS_LOG_ERRORS", ["all", "sampled"]) { accessLog.logAllErrors = errors == "all" }
     }
 }
 

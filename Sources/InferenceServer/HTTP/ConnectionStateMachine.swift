@@ -121,13 +121,15 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The request is complete: it goes to the responder.
-    mutating func endReceived() -> Request? {
+    /// The request is complete: it goes to the responder, with `id` as its id.
+    mutating func endReceived(id: RequestID? = nil) -> Request? {
         switch state {
         case .receiving(let incoming):
             state = .responding(Exchange(
                 version: incoming.head.version, keepAlive: incoming.head.isKeepAlive, receivedAt: incoming.receivedAt, pending: nil))
-            return Request(head: incoming.head, headers: incoming.headers, body: incoming.body ?? ByteBuffer(), receivedAt: incoming.receivedAt)
+            return Request(
+                head: incoming.head, headers: incoming.headers, body: incoming.body ?? ByteBuffer(), receivedAt: incoming.receivedAt,
+                id: id)
         case .closing:
             return nil
         case .idle, .responding, .modifying:
@@ -237,6 +239,12 @@ struct ConnectionStateMachine {
     mutating func closed() -> PendingResponse? {
         defer { state = .closing }
         if case .responding(let exchange) = state { return exchange.pending }
+        return nil
+    }
+
+    /// The headers of the request being received, right after its head arrived.
+    var receivingHeaders: RequestHeaders? {
+        if case .receiving(let incoming) = state { return incoming.headers }
         return nil
     }
 

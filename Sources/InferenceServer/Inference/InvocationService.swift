@@ -8,7 +8,9 @@ import NIOHTTP1
 /// shapes the model's answer, or its error, into a response.
 ///
 /// Queue wait, model latency, requests in flight and rejections are recorded here; the
-/// per-container figures are recorded by the worker's or the event loop's `StageAccounting`.
+/// per-container figures are recorded by the worker's or the event loop's `StageAccounting`,
+/// which also adds the stage spans to the request's trace while tracing is on (`queue_wait` is
+/// added here, for queued requests).
 public final class InvocationService: Sendable {
     public let pipeline: InferencePipeline
     public let pool: WorkerPool
@@ -54,6 +56,8 @@ public final class InvocationService: Sendable {
     /// Runs a small request on the event loop, holding one of the pool's permits.
     private func runInline(_ request: Request, contentType: MediaType, accept: MediaType, on eventLoop: any EventLoop) -> Response {
         let accounting = loopAccounting?.openWindow(on: eventLoop)
+        if let trace = request.trace { accounting?.trace = trace }
+        defer { if request.trace != nil { accounting?.trace = nil } }
         let context = InvocationContext(customAttributes: request.headers.customAttributes, stageRecorder: accounting)
         let started = CPUClock.monotonicNanoseconds()
         metrics?.queueWait.recordNanoseconds(0)
@@ -68,21 +72,27 @@ public final class InvocationService: Sendable {
     /// event loop.
     private func makeJob(_ request: Request, contentType: MediaType, accept: MediaType, pending: PendingResponse) -> WorkerPool.Job {
         let pipeline = self.pipeline, executor = self.executor, metrics = self.metrics
-        let body = request.body, attributes = request.headers.customAttributes
-        let enqueuedAt = metrics == nil ? 0 : CPUClock.monotonicNanoseconds()
+        let body = request.body, attributes = request.headers.customAttributes, trace = request.trace
+        let timed = metrics != nil || trace != nil
+        let enqueuedAt = timed ? CPUClock.monotonicNanoseconds() : 0
         return WorkerPool.Job(bytes: body.readableBytes) { worker in
             var dequeuedAt: UInt64? = nil
-            if let metrics {
+            if timed {
                 let now = CPUClock.monotonicNanoseconds()
-                metrics.queueWait.recordNanoseconds(Int64(now &- enqueuedAt))
+                metrics?.queueWait.recordNanoseconds(Int64(now &- enqueuedAt))
+                trace?.queueWait(from: enqueuedAt, to: now)
                 dequeuedAt = now
             }
             defer { metrics?.inFlight.decrement() }
             guard pending.start() else { return }
+            if let trace { worker.accounting?.trace = trace }
+            defer { if trace != nil { worker.accounting?.trace = nil } }
             let context = InvocationContext(customAttributes: attributes, stageRecorder: worker.accounting, executor: executor)
             let outcome = pipeline.run(body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting, startedAt: dequeuedAt)
             metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
-            let response = Self.response(outcome, accept: accept)
+            var answer = Self.response(outcome, accept: accept)
+            if let dequeuedAt { answer.queueNanoseconds = dequeuedAt &- enqueuedAt }
+            let response = answer
             worker.deliver(on: pending.eventLoop) { pending.complete(response) }
         }
     }

@@ -24,6 +24,8 @@ public enum MetricNames {
     public static let cpuUtilization = "swerve_cpu_utilization_percent"
     public static let residentMemory = "process_resident_memory_bytes"
     public static let memoryUtilization = "swerve_memory_utilization_percent"
+    public static let cpuCores = "swerve_cpu_cores"
+    public static let healthy = "swerve_healthy"
 
     /// Label names.
     public static let route = "route", status = "status", model = "model", container = "container", role = "role"
@@ -53,6 +55,8 @@ public enum MetricNames {
         case cpuUtilization: "Process CPU utilization, percent summed over cores as CloudWatch reports it (SageMaker CPUUtilization)."
         case residentMemory: "Resident memory of the process."
         case memoryUtilization: "Resident memory as a percentage of the cgroup limit, else of the machine (SageMaker MemoryUtilization)."
+        case cpuCores: "CPUs this process may run on (affinity and cgroup quota): the denominator of CPU alerts."
+        case healthy: "1 while GET /ping answers 200, 0 while it answers 503 (read at each scrape)."
         default: ""
         }
     }

@@ -8,6 +8,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 
 /// One complete server for one loaded model: the composition of everything between the socket
@@ -38,9 +39,12 @@ public final class SwerveServer: Sendable {
     /// - Parameters:
     ///   - metrics: where metrics go; nil turns them off (and `/metrics` with them).
     ///   - loadSeconds: how long loading the model took, for the model-load metric.
+    ///   - tracer: the tracer spans go to; nil means the one bootstrapped in swift-distributed-
+    ///     tracing's `InstrumentationSystem` (none bootstrapped: tracing off).
+    ///   - accessLogger: where access-log lines go when `configuration.accessLog` is on.
     public init(
         configuration: ServerConfiguration, model: LoadedModel, metrics backends: MetricsBackends?, loadSeconds: Double = 0,
-        logger: Logger = Logger(label: "swerve")
+        logger: Logger = Logger(label: "swerve"), tracer: (any Tracer)? = nil, accessLogger: Logger = Logger(label: "swerve.access")
     ) throws {
         self.configuration = configuration
         self.model = model
@@ -50,9 +54,15 @@ public final class SwerveServer: Sendable {
         let metrics = backends.map { ServerMetrics(factory: $0.factory, model: model.name, stageNames: pipeline.stageNames) }
         metrics?.modelLoaded(seconds: loadSeconds)
         self.metrics = metrics
+        let requestTracer = tracer.map { RequestTracer.resolve($0, model: model.name) } ?? RequestTracer.bootstrapped(model: model.name)
+        // Stage spans come from the stage accounting; with metrics off and a tracer on, it records
+        // into no-op handles.
+        let accounting = metrics ?? requestTracer.map { _ in
+            ServerMetrics(factory: NOOPMetricsHandler.instance, model: model.name, stageNames: pipeline.stageNames)
+        }
         pool = WorkerPool(
             workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
-            maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds, metrics: metrics)
+            maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds, metrics: accounting)
         if configuration.deepHealthCheck {
             guard let sample = model.sample else {
                 throw ConfigurationError(
@@ -70,9 +80,13 @@ public final class SwerveServer: Sendable {
                 .init(role: "event_loop", threads: { loops.withLockedValue { $0 } }), .init(role: "worker", threads: { pool.workerThreads }),
             ])
         }
+        let health = self.health
         router = Router(
-            invocations: InvocationService(pipeline: pipeline, pool: pool, metrics: metrics), health: health,
-            configuration: configuration, metricsEndpoint: backends?.endpoint(sampler: sampler), metrics: metrics)
+            invocations: InvocationService(pipeline: pipeline, pool: pool, metrics: accounting), health: health,
+            configuration: configuration, metricsEndpoint: backends?.endpoint(sampler: sampler) { metrics?.healthy.record(health.currentProblem() == nil ? 1 : 0) },
+            metrics: metrics,
+            tracer: requestTracer, accessLog: configuration.accessLog.enabled ? AccessLog(configuration: configuration.accessLog, logger: accessLogger) : nil,
+            logger: logger)
     }
 
     /// Drains and stops a running server, as SIGTERM does.
@@ -86,8 +100,14 @@ public final class SwerveServer: Sendable {
 
     /// Runs until SIGTERM or SIGINT (or `shutdownSignals`), then drains and returns.
     ///
-    /// - Parameter onBound: called with the port once the socket listens (useful with port 0).
-    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], onBound: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    /// - Parameters:
+    ///   - onBound: called with the port once the socket listens (useful with port 0).
+    ///   - services: more services to run alongside (a tracer's exporter); they stop after the
+    ///     listener has drained, so the spans of the last requests are still exported.
+    public func run(
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint], services extra: [any Service] = [],
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         // Workers and probe run before the socket opens: nothing accepted waits for them.
         pool.start()
         probe?.start()
@@ -105,6 +125,7 @@ public final class SwerveServer: Sendable {
             services.append(.init(service: EMFReporter(factory: emf, configuration: configuration.emf), successTerminationBehavior: .ignore))
         }
         if let probe { services.append(.init(service: probe, successTerminationBehavior: .ignore)) }
+        for service in extra { services.append(.init(service: service, successTerminationBehavior: .ignore)) }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
         let requested = running.withLockedValue { state in
