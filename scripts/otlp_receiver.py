@@ -11,6 +11,7 @@ empty ExportTraceServiceResponse. Runs until killed.
 """
 import gzip
 import json
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -59,6 +60,8 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 
+# A parent that spawned us with SIGTERM blocked (a test runner's thread) must still be able to stop us.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
 server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
 print(f"listening {server.server_address[1]}", flush=True)
 server.serve_forever()

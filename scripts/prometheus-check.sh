@@ -88,16 +88,16 @@ echo "prometheus $PROM scraping healthy 127.0.0.1:$HEALTHY_PORT and faulty 127.0
 
 # Steady load on both for the whole run (single rows, paced), then the burst on the faulty one.
 STARTED=$(date +%s)
-"$BINARY" load "http://127.0.0.1:$HEALTHY_PORT/invocations" --users 4 --pacing 10ms --duration 90s \
+"$BINARY" load "http://127.0.0.1:$HEALTHY_PORT/invocations" --users 4 --pacing 10ms --duration 120s \
   --body-file "$WORK/row.csv" --content-type text/csv --quiet > "$WORK/load-healthy.txt" 2>&1 &
 PIDS+=($!)
-"$BINARY" load "http://127.0.0.1:$FAULTY_PORT/invocations" --users 2 --pacing 10ms --duration 90s \
+"$BINARY" load "http://127.0.0.1:$FAULTY_PORT/invocations" --users 2 --pacing 10ms --duration 120s \
   --body-file "$WORK/row.csv" --content-type text/csv --quiet > "$WORK/load-faulty-rows.txt" 2>&1 &
 PIDS+=($!)
-sleep 15
+sleep 30
 echo "fault: 16 users sending 1,000-row batches back to back to the faulty instance"
 FAULT_AT=$(date +%s)
-"$BINARY" load "http://127.0.0.1:$FAULTY_PORT/invocations" --users 16 --duration 75s \
+"$BINARY" load "http://127.0.0.1:$FAULTY_PORT/invocations" --users 16 --duration 90s \
   --body @"$WORK/batch.csv" --content-type text/csv --quiet > "$WORK/load-burst.txt" 2>&1 &
 PIDS+=($!)
 
@@ -136,13 +136,13 @@ for expr in ["instance:swerve_invocations:rate1m", "instance:swerve_invocations_
              "instance:swerve_cpu_cores_used:ratio_rate1m", "swerve_healthy"]:
     for sample in get("/api/v1/query?query=" + urllib.request.quote(expr))["result"]:
         role = "faulty " if sample["metric"].get("instance") == faulty else "healthy"
-        print(f"  {expr:55s} {role} {float(sample['value'][1]):10.4f}")
+        print(f"  {expr:55s} {role} {float(sample['value'][1]):12.6g}")
 print("\nPASS: the fault's alerts went pending, then firing, on the faulty instance only")
 PY
 
 if [ -n "$GRAPH" ]; then
-  sleep 5  # a few more points after the alerts fired
-  python3 scripts/prometheus_graph.py "$PROM" "$STARTED" "$(date +%s)" "127.0.0.1:$HEALTHY_PORT" "127.0.0.1:$FAULTY_PORT" "$GRAPH"
+  sleep 20  # more points after the alerts fired
+  python3 scripts/prometheus_graph.py "$PROM" "$STARTED" "$(date +%s)" "$FAULT_AT" "127.0.0.1:$HEALTHY_PORT" "127.0.0.1:$FAULTY_PORT" "$GRAPH"
   echo "graph: $GRAPH"
 fi
 

@@ -58,7 +58,10 @@ struct OTLPTracingTests {
         let receiverOutput = Pipe()
         receiver.standardOutput = receiverOutput
         try receiver.run()
-        defer { receiver.terminate() }
+        defer {
+            kill(receiver.processIdentifier, SIGKILL)
+            receiver.waitUntilExit()
+        }
         let announced = String(decoding: receiverOutput.fileHandleForReading.availableData, as: UTF8.self)
         let receiverPort = try #require(Int(announced.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
 
