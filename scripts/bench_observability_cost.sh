@@ -6,7 +6,12 @@
 #
 #   scripts/bench_observability_cost.sh [--rounds 8] [--duration 5] [--model real-estate|churn]
 #       [--baseline PATH] [--otlp PATH] [--variants "base off access access-all otlp"]
+#       [--server-args "--inline-max-us 0"]
 #
+# --server-args go to every variant: on a loaded machine slow inline runs suspend inline runs at
+# random, and the mix of inline and queued requests then differs between variants more than the
+# effect measured; `--inline-max-us 0` (every request through the workers) or a large value
+# (every request inline) fixes the path.
 # Variants (each a separate server process):
 #   base        --baseline PATH: another build (e.g. main before this work), metrics on
 #   off         this build, metrics on, no tracer, no access log: what a default server pays
@@ -16,8 +21,8 @@
 #               exported to a local OTLP/HTTP receiver (scripts/otlp_receiver.py, discarding)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
-ROUNDS=8; DURATION=5; MODEL=real-estate; BASELINE=""; OTLP=""; VARIANTS=""
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+ROUNDS=8; DURATION=5; MODEL=real-estate; BASELINE=""; OTLP=""; VARIANTS=""; SERVER_ARGS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -26,6 +31,7 @@ while [ $# -gt 0 ]; do
     --baseline) BASELINE=$2; shift 2 ;;
     --otlp) OTLP=$2; shift 2 ;;
     --variants) VARIANTS=$2; shift 2 ;;
+    --server-args) SERVER_ARGS=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -55,7 +61,8 @@ port=18200
 start() {  # NAME BINARY ARGS... (stdout to $WORK/NAME.out)
   local name=$1 binary=$2; shift 2
   port=$((port + 1))
-  taskset -c 1 "$binary" serve --model-dir "model-artifacts/$MODEL" --host 127.0.0.1 --port "$port" "$@" >> "$WORK/$name.out" 2>&1 &
+  # shellcheck disable=SC2086
+  taskset -c 1 "$binary" serve --model-dir "model-artifacts/$MODEL" --host 127.0.0.1 --port "$port" $SERVER_ARGS "$@" >> "$WORK/$name.out" 2>&1 &
   PID[$name]=$!; PORT[$name]=$port; PIDS+=($!)
 }
 for variant in $VARIANTS; do

@@ -10,7 +10,8 @@ struct TracingTests {
     /// Waits until the tracer has `count` finished spans (the request span ends when the response
     /// is written, after the test has read it).
     static func finished(_ tracer: InMemoryTracer, atLeast count: Int) async throws -> [FinishedInMemorySpan] {
-        for _ in 0..<500 {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
             let spans = tracer.finishedSpans
             if spans.count >= count { return spans }
             try await Task.sleep(for: .milliseconds(2))
@@ -84,13 +85,15 @@ struct TracingTests {
         let tracer = InMemoryTracer()
         let server = try TestServer(tracer: tracer)
         let connection = try await server.connect()
-        try await connection.send(invocation("wait:trace-abandon"))
-        try await Task.sleep(for: .milliseconds(50))
+        let gate = "trace-abandon-\(UUID().uuidString)"
+        try await connection.send(invocation("wait:\(gate)"))
         try await connection.channel.close()
-        Gates.shared.open("trace-abandon")
+        // The span ends when the connection closes, while the model is still blocked on the gate.
         let spans = try await Self.finished(tracer, atLeast: 1)
+        Gates.shared.open(gate)
         let request = try #require(spans.first { $0.kind == .server })
         #expect(request.attributes.get("error.type") == .string("client_closed"))
+        #expect(request.status?.code == .error)
         await server.stop()
     }
 

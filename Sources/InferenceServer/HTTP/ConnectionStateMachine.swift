@@ -68,6 +68,11 @@ struct ConnectionStateMachine {
     }
 
     mutating func headReceived(_ head: HTTPRequestHead, at now: NIODeadline) -> HeadAction {
+        headReceived(head, headers: RequestHeaders(head.headers), at: now)
+    }
+
+    /// A request head arrived, with its headers already read (the connection reads them once).
+    mutating func headReceived(_ head: HTTPRequestHead, headers: RequestHeaders, at now: NIODeadline) -> HeadAction {
         switch state {
         case .idle:
             break
@@ -76,7 +81,6 @@ struct ConnectionStateMachine {
         case .receiving, .responding, .modifying:
             preconditionFailure("a request head arrived in state \(state)")
         }
-        let headers = RequestHeaders(head.headers)
         state = .receiving(Incoming(head: head, headers: headers, body: nil, receivedAt: now))
         if head.uri.utf8.count > limits.maxURILength { return .fail(.uriTooLong(limit: limits.maxURILength)) }
         if let declared = headers.contentLength, declared > limits.maxPayloadBytes {
@@ -242,10 +246,10 @@ struct ConnectionStateMachine {
         return nil
     }
 
-    /// The headers of the request being received, right after its head arrived.
-    var receivingHeaders: RequestHeaders? {
-        if case .receiving(let incoming) = state { return incoming.headers }
-        return nil
+    /// True while a request's head has arrived and its body is being read.
+    var isReceiving: Bool {
+        if case .receiving = state { return true }
+        return false
     }
 
     /// True while a request's answer is being produced (pipelined requests wait).

@@ -93,8 +93,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            let action = machine.headReceived(head, at: context.eventLoop.now)
-            if let headers = machine.receivingHeaders { current = summary(head, headers) }
+            let headers = RequestHeaders(head.headers)
+            let action = machine.headReceived(head, headers: headers, at: context.eventLoop.now)
+            if machine.isReceiving { current = summary(head, headers) }
             switch action {
             case .proceed:
                 break
@@ -152,8 +153,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func send(_ response: Response, _ write: ConnectionStateMachine.Write, context: ChannelHandlerContext) {
         let now = context.eventLoop.now
         var response = response
-        response.request = current ?? RequestSummary(id: nextMadeID(), method: nil)
-        current = nil
+        response.request = current.take() ?? RequestSummary(id: nextMadeID(), method: nil)
         responder.responded(response, elapsed: now - write.receivedAt)
         let bytes = ResponseSerializer.serialize(response, version: write.version, close: write.close, allocator: context.channel.allocator)
         let written = write.close ? context.eventLoop.makePromise(of: Void.self) : nil

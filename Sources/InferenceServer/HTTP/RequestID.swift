@@ -71,11 +71,14 @@ public struct RequestID: Sendable, Equatable, CustomStringConvertible {
         case .caller(let value):
             buffer.writeString(value)
         case .made(let connection, let sequence):
-            Hex.write(UInt64(Self.instance), minimumDigits: 8, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: "-"))
-            Hex.write(connection, minimumDigits: 1, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: "-"))
-            Hex.write(sequence, minimumDigits: 1, to: &buffer)
+            // One reservation for all three parts: at most 8 + 1 + 16 + 1 + 16 bytes.
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 42) { bytes in
+                var offset = Hex.write(UInt64(Self.instance), minimumDigits: 8, into: bytes, at: 0)
+                bytes[offset] = UInt8(ascii: "-")
+                offset = Hex.write(connection, minimumDigits: 1, into: bytes, at: offset + 1)
+                bytes[offset] = UInt8(ascii: "-")
+                return Hex.write(sequence, minimumDigits: 1, into: bytes, at: offset + 1)
+            }
         }
     }
 }
@@ -84,17 +87,17 @@ public struct RequestID: Sendable, Equatable, CustomStringConvertible {
 enum Hex {
     private static let digits: StaticString = "0123456789abcdef"
 
-    static func write(_ value: UInt64, minimumDigits: Int, to buffer: inout ByteBuffer) {
+    /// Writes `value` with at least `minimumDigits` digits at `offset`; returns the offset after it.
+    @inline(__always)
+    static func write(_ value: UInt64, minimumDigits: Int, into bytes: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
         let significant = value == 0 ? 1 : (64 - value.leadingZeroBitCount + 3) / 4
         let count = max(significant, minimumDigits)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
-            let table = digits.utf8Start
-            var remaining = value
-            for index in stride(from: count - 1, through: 0, by: -1) {
-                bytes[index] = table[Int(remaining & 0xf)]
-                remaining >>= 4
-            }
-            return count
+        let table = digits.utf8Start
+        var remaining = value
+        for index in stride(from: offset + count - 1, through: offset, by: -1) {
+            bytes[index] = table[Int(remaining & 0xf)]
+            remaining >>= 4
         }
+        return offset + count
     }
 }

@@ -17,8 +17,13 @@ public struct Response: Sendable {
     public var modelNanoseconds: UInt64 = 0
     /// Time the request waited for a model worker; 0 for other routes and inline runs.
     public var queueNanoseconds: UInt64 = 0
-    /// The error it answers with, for logs (set by `init(error:)`).
-    public var error: ServingError?
+    /// The error it answers with, for logs (set by `init(error:)`; boxed, so that successful
+    /// responses, which are copied a few times on their way, stay small).
+    public var error: ServingError? {
+        get { errorBox?.error }
+        set { errorBox = newValue.map(ErrorBox.init) }
+    }
+    private var errorBox: ErrorBox?
     /// The request it answers, as the connection saw it: filled in by the connection just before
     /// the response is written (its id and trace headers go into the head).
     public var request = RequestSummary()
@@ -71,19 +76,34 @@ public struct RequestSummary: Sendable {
     public var uri: String
     /// Body bytes received.
     public var bytesIn: Int
-    /// The caller's trace headers that are safe to echo.
-    public var traceHeaders: TraceHeaders
+    /// The caller's trace headers that are safe to echo (boxed, and only when there are some).
+    public var traceHeaders: TraceHeaders {
+        get { traceBox?.headers ?? TraceHeaders() }
+        set { traceBox = newValue.isEmpty ? nil : TraceHeadersBox(headers: newValue) }
+    }
+    private var traceBox: TraceHeadersBox?
 
     public init(id: RequestID = .unassigned, method: HTTPMethod? = nil, uri: String = "", bytesIn: Int = 0, traceHeaders: TraceHeaders = TraceHeaders()) {
         self.id = id
         self.method = method
         self.uri = uri
         self.bytesIn = bytesIn
-        self.traceHeaders = traceHeaders
+        self.traceBox = traceHeaders.isEmpty ? nil : TraceHeadersBox(headers: traceHeaders)
     }
 
     /// The trace id for logs: the tracer's when tracing is on, else the caller's.
     func traceID(_ trace: RequestTrace?) -> Substring? {
         trace?.traceID ?? traceHeaders.traceID
     }
+}
+
+/// Rarely present parts of a response, kept behind one reference each.
+private final class ErrorBox: Sendable {
+    let error: ServingError
+    init(_ error: ServingError) { self.error = error }
+}
+
+private final class TraceHeadersBox: Sendable {
+    let headers: TraceHeaders
+    init(headers: TraceHeaders) { self.headers = headers }
 }
