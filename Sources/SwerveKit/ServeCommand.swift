@@ -2,6 +2,7 @@ import ArgumentParser
 import InferenceServer
 import Logging
 import ModelRuntimes
+import ServiceLifecycle
 
 /// `swerve serve`: what SageMaker runs (`docker run IMAGE serve`).
 ///
@@ -70,6 +71,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Multi-model mode: a load past the memory budget unloads idle models, least recently used first, instead of answering 507 (default: $SWERVE_EVICT_LRU, else off).")
     var evictLru = false
 
+    @Flag(help: "One JSON line per response on stdout (default: $SWERVE_ACCESS_LOG, else off).")
+    var accessLog = false
+
+    @Option(help: "Share of successful responses the access log writes, 0 to 1 (default: $SWERVE_ACCESS_LOG_SAMPLE, else 1); every 4xx and 5xx is written.")
+    var accessLogSample: Double?
+
+    @Option(help: "Successful access-log lines written per second at most, 0 for no cap (default: $SWERVE_ACCESS_LOG_MAX_PER_SECOND, else 1000).")
+    var accessLogMaxPerSecond: Int?
+
+    @Option(help: "Tracing: none, or otlp to export a span per request and per stage over OTLP/HTTP, configured by the OTEL_* variables; otlp needs a build with `--traits OTLP` (default: $SWERVE_TRACING, else none).")
+    var tracing: String?
+
     func run() async throws {
         var configuration: ServerConfiguration
         do {
@@ -82,13 +95,22 @@ struct ServeCommand: AsyncParsableCommand {
         MemoryPolicy.apply()
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
+            // The access log's messages are whole JSON lines: written bare.
+            if label == "swerve.access" { return JSONLineLogHandler() }
             var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "swerve")
+        let tracingExporter: (any Service)?
+        do {
+            tracingExporter = try tracingBackend().bootstrap(serviceName: "swerve")
+        } catch let error as ConfigurationError {
+            printError("swerve: \(error)")
+            throw ExitCode(2)
+        }
         if configuration.multiModel.enabled {
-            return try await serveMultipleModels(configuration, logger: logger)
+            return try await serveMultipleModels(configuration, logger: logger, tracingExporter: tracingExporter)
         }
         let loaded: LoadedModel
         let loadStarted = ContinuousClock.now
@@ -111,7 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try await server.run()
+            try await server.run(services: tracingExporter.map { [$0] } ?? [])
         } catch let error as ConfigurationError {
             printError("swerve: \(error)")
             throw ExitCode(1)
@@ -120,7 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Multi-model mode: the port opens at once, with no model loaded.
-    private func serveMultipleModels(_ configuration: ServerConfiguration, logger: Logger) async throws {
+    private func serveMultipleModels(_ configuration: ServerConfiguration, logger: Logger, tracingExporter: (any Service)?) async throws {
         let server: SwerveServer
         do {
             let backends = configuration.metricsEnabled ? MetricsBackends.standard(emfEnabled: configuration.emfEnabled) : nil
@@ -134,8 +156,17 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("multi-model mode", metadata: [
             "modelMemoryMiB": "\(budget.bytes >> 20)", "evictLRU": "\(budget.evictsLeastRecentlyUsed)", "workers": "\(configuration.workerCount)",
         ])
-        try await server.run()
+        try await server.run(services: tracingExporter.map { [$0] } ?? [])
         logger.info("stopped")
+    }
+
+    /// `--tracing`, else `SWERVE_TRACING`, else none.
+    private func tracingBackend() throws -> TracingBackend {
+        let name = tracing ?? ProcessEnvironment.current["SWERVE_TRACING"] ?? "none"
+        guard let backend = TracingBackend(rawValue: name.lowercased()) else {
+            throw ConfigurationError(name: tracing == nil ? "SWERVE_TRACING" : "--tracing", problem: "\"\(name)\" is not none or otlp")
+        }
+        return backend
     }
 
     private func apply(to configuration: inout ServerConfiguration) throws {
@@ -190,6 +221,15 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.multiModel.memoryBudgetBytes = modelMemoryMb << 20
         }
         if evictLru { configuration.multiModel.evictsLeastRecentlyUsed = true }
+        if accessLog { configuration.accessLog.enabled = true }
+        if let accessLogSample {
+            guard (0...1).contains(accessLogSample) else { throw ConfigurationError(name: "--access-log-sample", problem: "must be from 0 to 1") }
+            configuration.accessLog.sampleRate = accessLogSample
+        }
+        if let accessLogMaxPerSecond {
+            guard accessLogMaxPerSecond >= 0 else { throw ConfigurationError(name: "--access-log-max-per-second", problem: "must be 0 or more") }
+            configuration.accessLog.maxLinesPerSecond = accessLogMaxPerSecond
+        }
         if let logLevel {
             guard let level = LogLevelName.parse(logLevel) else { throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"") }
             configuration.logLevel = level

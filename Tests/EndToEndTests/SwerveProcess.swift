@@ -32,9 +32,10 @@ final class SwerveProcess: @unchecked Sendable {
         repositoryRoot.appendingPathComponent("model-artifacts/\(name)").path
     }
 
-    /// Launches `swerve ARGUMENTS` with `environment` added to a clean environment.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = Self.executable
+    /// Launches `swerve ARGUMENTS` with `environment` added to a clean environment (`executable`:
+    /// another build of swerve than the one beside the tests).
+    init(_ arguments: [String], environment: [String: String] = [:], executable: URL? = nil) throws {
+        process.executableURL = executable ?? Self.executable
         process.arguments = arguments
         var env = ["PATH": "/usr/bin:/bin"]
         for (key, value) in environment { env[key] = value }
@@ -96,9 +97,12 @@ final class SwerveProcess: @unchecked Sendable {
     }
 
     /// Starts `swerve serve` on a model and waits (off the cooperative pool) until it announces its port.
-    static func serve(model: String, extraArguments: [String] = [], environment: [String: String] = [:]) async throws -> SwerveProcess {
+    static func serve(
+        model: String, extraArguments: [String] = [], environment: [String: String] = [:], executable: URL? = nil
+    ) async throws -> SwerveProcess {
         try await offThePool {
-            let server = try SwerveProcess(["serve", "--model-dir", Self.model(model), "--port", "0"] + extraArguments, environment: environment)
+            let server = try SwerveProcess(
+                ["serve", "--model-dir", Self.model(model), "--port", "0"] + extraArguments, environment: environment, executable: executable)
             try server.waitForPort()
             return server
         }

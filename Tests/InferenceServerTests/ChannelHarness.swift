@@ -7,6 +7,8 @@ import NIOEmbedded
 import NIOHTTP1
 import Testing
 import CoreMetrics
+import Logging
+import Tracing
 
 /// One server connection on NIO's thread-safe testing channel: bytes in, responses out, with
 /// virtual time for the idle and request timers.
@@ -14,10 +16,10 @@ final class TestConnection {
     let channel = NIOAsyncTestingChannel()
     private var parser = ResponseParser()
 
-    init(responder: any HTTPResponder, configuration: ServerConfiguration) async throws {
+    init(responder: any HTTPResponder, configuration: ServerConfiguration, logger: Logger = Logger(label: "swerve")) async throws {
         let channel = self.channel
         try await channel.eventLoop.submit {
-            try HTTPServer.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration)
+            try HTTPServer.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration, logger: logger)
         }.get()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
     }
@@ -75,14 +77,19 @@ struct TestTimeout: Error {}
 /// through testing channels.
 struct TestServer {
     let server: SwerveServer
+    let logger: Logger
 
     var configuration: ServerConfiguration { server.configuration }
     var pool: WorkerPool { server.pool }
 
     /// - Parameter metrics: when given, the server records into it (a `TestMetrics` factory), as
     ///   `swerve serve` records into Prometheus.
+    /// - Parameters:
+    ///   - logger: the server's log (errors); `accessLogger` gets the access log's lines.
+    ///   - tracer: spans go there (nil: the bootstrapped tracer, i.e. none).
     init(
         workers: Int = 2, queueDepth: Int = 64, metrics: (any MetricsFactory)? = nil, sample: SampleRequest? = nil,
+        logger: Logger = Logger(label: "swerve"), accessLogger: Logger = Logger(label: "swerve.access"), tracer: (any Tracer)? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) throws {
         var configuration = ServerConfiguration()
@@ -91,12 +98,13 @@ struct TestServer {
         configure(&configuration)
         server = try SwerveServer(
             configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel(), sample: sample),
-            metrics: metrics.map { .injected($0) })
+            metrics: metrics.map { .injected($0) }, logger: logger, tracer: tracer, accessLogger: accessLogger)
+        self.logger = logger
         server.pool.start()
     }
 
     func connect() async throws -> TestConnection {
-        try await TestConnection(responder: server.router, configuration: configuration)
+        try await TestConnection(responder: server.router, configuration: configuration, logger: logger)
     }
 
     func stop() async { await server.pool.shutdownGracefully() }

@@ -28,6 +28,24 @@ struct EnvironmentReader {
         return .nanoseconds(Int64(value * 1e9))
     }
 
+    /// A fraction from 0 to 1.
+    func fraction(_ name: String) throws -> Double? {
+        guard let text = string(name) else { return nil }
+        guard let value = Double(text), value >= 0, value <= 1 else {
+            throw ConfigurationError(name: name, problem: "\"\(text)\" is not a number from 0 to 1")
+        }
+        return value
+    }
+
+    /// One of `choices` (compared in lower case).
+    func choice(_ name: String, _ choices: [String]) throws -> String? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        guard choices.contains(text) else {
+            throw ConfigurationError(name: name, problem: "\"\(text)\" is not one of \(choices.joined(separator: ", "))")
+        }
+        return text
+    }
+
     /// `on`/`off` (also true/false, 1/0, yes/no).
     func `switch`(_ name: String) throws -> Bool? {
         guard let text = string(name) else { return nil }

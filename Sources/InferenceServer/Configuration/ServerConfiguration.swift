@@ -64,6 +64,8 @@ public struct ServerConfiguration: Sendable {
     public var deepHealthInterval = TimeAmount.seconds(5)
     /// Multi-model mode (`SAGEMAKER_MULTI_MODEL`, `--multi-model`) and its memory budget.
     public var multiModel = MultiModelConfiguration()
+    /// `SWERVE_ACCESS_LOG` and its sampling settings: one JSON line per response (off by default).
+    public var accessLog = AccessLogConfiguration()
 
     public init() {}
 
@@ -96,6 +98,10 @@ public struct ServerConfiguration: Sendable {
         deepHealthCheck = try reader.switch("SWERVE_DEEP_HEALTH_CHECK") ?? deepHealthCheck
         deepHealthInterval = try reader.seconds("SWERVE_DEEP_HEALTH_INTERVAL") ?? deepHealthInterval
         multiModel = try MultiModelConfiguration(reader)
+        accessLog.enabled = try reader.switch("SWERVE_ACCESS_LOG") ?? accessLog.enabled
+        accessLog.sampleRate = try reader.fraction("SWERVE_ACCESS_LOG_SAMPLE") ?? accessLog.sampleRate
+        accessLog.maxLinesPerSecond = try reader.integer("SWERVE_ACCESS_LOG_MAX_PER_SECOND", in: 0...10_000_000) ?? accessLog.maxLinesPerSecond
+        if let errors = try reader.choice("SWERVE_ACCESS_LOG_ERRORS", ["all", "sampled"]) { accessLog.logAllErrors = errors == "all" }
     }
 }
 

@@ -70,6 +70,11 @@ struct ConnectionStateMachine {
     }
 
     mutating func headReceived(_ head: HTTPRequestHead, at now: NIODeadline) -> HeadAction {
+        headReceived(head, headers: RequestHeaders(head.headers), at: now)
+    }
+
+    /// A request head arrived, with its headers already read (the connection reads them once).
+    mutating func headReceived(_ head: HTTPRequestHead, headers: RequestHeaders, at now: NIODeadline) -> HeadAction {
         switch state {
         case .idle:
             break
@@ -78,7 +83,6 @@ struct ConnectionStateMachine {
         case .receiving, .responding, .modifying:
             preconditionFailure("a request head arrived in state \(state)")
         }
-        let headers = RequestHeaders(head.headers)
         state = .receiving(Incoming(head: head, headers: headers, body: nil, receivedAt: now))
         if head.uri.utf8.count > limits.maxURILength { return .fail(.uriTooLong(limit: limits.maxURILength)) }
         if let declared = headers.contentLength, declared > limits.maxPayloadBytes {
@@ -123,14 +127,16 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The request is complete: it goes to the responder.
-    mutating func endReceived() -> Request? {
+    /// The request is complete: it goes to the responder, with `id` as its id.
+    mutating func endReceived(id: RequestID? = nil) -> Request? {
         switch state {
         case .receiving(let incoming):
             state = .responding(Exchange(
                 version: incoming.head.version, keepAlive: incoming.head.isKeepAlive, isHEAD: incoming.head.method == .HEAD,
                 receivedAt: incoming.receivedAt, pending: nil))
-            return Request(head: incoming.head, headers: incoming.headers, body: incoming.body ?? ByteBuffer(), receivedAt: incoming.receivedAt)
+            return Request(
+                head: incoming.head, headers: incoming.headers, body: incoming.body ?? ByteBuffer(), receivedAt: incoming.receivedAt,
+                id: id)
         case .closing:
             return nil
         case .idle, .responding, .modifying:
@@ -243,6 +249,12 @@ struct ConnectionStateMachine {
         defer { state = .closing }
         if case .responding(let exchange) = state { return exchange.pending }
         return nil
+    }
+
+    /// True while a request's head has arrived and its body is being read.
+    var isReceiving: Bool {
+        if case .receiving = state { return true }
+        return false
     }
 
     /// True while a request's answer is being produced (pipelined requests wait).

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
 import ModelRuntimes
 import NIOCore
 import NIOHTTP1
@@ -11,6 +17,10 @@ import NIOHTTP1
 /// wait), keep-alive for HTTP/1.1 and 1.0, the idle timeout that closes stalled connections,
 /// the per-request deadline (504), protocol errors (400/431/414), and draining on shutdown.
 /// Each complete response is written as one buffer (`ResponseSerializer`).
+///
+/// Every response carries the request's id (`X-Request-Id`: the caller's when safe, else one
+/// made from the connection's number and the request's), and every error caught on the
+/// connection is logged once with that id, the route and the status it was answered with.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
@@ -27,10 +37,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var timer: Scheduled<Void>?
     private var timerDeadline = NIODeadline.distantFuture
     private var context: ChannelHandlerContext?
+    private let logger: Logger
+    /// This connection's number, and the number of the last request on it: the parts of the ids
+    /// the server makes.
+    private let connectionNumber = RequestID.nextConnection()
+    private var requestNumber: UInt64 = 0
+    /// The request being received or answered, from its head until its response is written.
+    private var current: RequestSummary?
 
-    init(responder: any HTTPResponder, limits: ConnectionLimits) {
+    init(responder: any HTTPResponder, limits: ConnectionLimits, logger: Logger = Logger(label: "swerve")) {
         self.responder = responder
         self.machine = ConnectionStateMachine(limits: limits, openedAt: .now())
+        self.logger = logger
     }
 
     // MARK: Lifecycle
@@ -53,6 +71,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         cancelTimer()
         machine.closed()?.abandon()
+        current = nil
         waitingParts.removeAll()
         context.fireChannelInactive()
     }
@@ -76,7 +95,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
-            switch machine.headReceived(head, at: context.eventLoop.now) {
+            let headers = RequestHeaders(head.headers)
+            let action = machine.headReceived(head, headers: headers, at: context.eventLoop.now)
+            if machine.isReceiving { current = summary(head, headers) }
+            switch action {
             case .proceed:
                 break
             case .sendContinue:
@@ -88,8 +110,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .body(let chunk):
             if let error = machine.bodyReceived(chunk, allocator: context.channel.allocator) { fail(error, context: context) }
         case .end:
-            if let request = machine.endReceived() { dispatch(request, context: context) }
+            if let request = machine.endReceived(id: current?.id) {
+                current?.bytesIn = request.body.readableBytes
+                dispatch(request, context: context)
+            }
         }
+    }
+
+    /// What the response to a request with `head` echoes and the logs name.
+    private func summary(_ head: HTTPRequestHead, _ headers: RequestHeaders) -> RequestSummary {
+        RequestSummary(
+            id: headers.requestID.flatMap(RequestID.init(caller:)) ?? nextMadeID(), method: head.method, uri: head.uri,
+            traceHeaders: headers.traceHeaders)
+    }
+
+    private func nextMadeID() -> RequestID {
+        requestNumber &+= 1
+        return RequestID(connection: connectionNumber, sequence: requestNumber)
     }
 
     private func dispatch(_ request: Request, context: ChannelHandlerContext) {
@@ -117,6 +154,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func send(_ response: Response, _ write: ConnectionStateMachine.Write, context: ChannelHandlerContext) {
         let now = context.eventLoop.now
+        var response = response
+        response.request = current.take() ?? RequestSummary(id: nextMadeID(), method: nil)
         responder.responded(response, elapsed: now - write.receivedAt)
         let bytes = ResponseSerializer.serialize(response, version: write.version, close: write.close, toHEAD: write.isHEAD, allocator: context.channel.allocator)
         let written = write.close ? context.eventLoop.makePromise(of: Void.self) : nil
@@ -160,14 +199,44 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parseError = error as? HTTPParserError else {
+            logCaught(error, answer: nil, level: Self.isPeerGone(error) ? .notice : .error)
             context.close(promise: nil)
             return
         }
+        let answer: ServingError
         switch parseError {
-        case .headerOverflow: fail(.headersTooLarge(limit: machine.limits.maxHeaderBytes), context: context)
-        case .invalidURL: fail(.malformedRequest("malformed request target"), context: context)
-        default: fail(.malformedRequest("\(parseError)"), context: context)
+        case .headerOverflow: answer = .headersTooLarge(limit: machine.limits.maxHeaderBytes)
+        case .invalidURL: answer = .malformedRequest("malformed request target")
+        default: answer = .malformedRequest("\(parseError)")
         }
+        // Bytes that never formed a head get their id now, shared by the log line and the 400.
+        if current == nil { current = RequestSummary(id: nextMadeID(), method: nil) }
+        logCaught(error, answer: machine.isResponding ? nil : answer, level: .notice)
+        fail(answer, context: context)
+    }
+
+    /// Logs an error caught on the connection, once: the request it interrupted (id, route), the
+    /// status it is answered with (none when the connection just closes), and the cause.
+    /// Client-side failures (bad bytes, a reset) are `notice`; anything else is `error`.
+    private func logCaught(_ error: any Error, answer: ServingError?, level: Logger.Level) {
+        var metadata: Logger.Metadata = [
+            "cause": "\(error)",
+            "status": answer.map { "\($0.status)" } ?? "none (connection closed)",
+        ]
+        if let current {
+            metadata["request_id"] = "\(current.id)"
+            metadata["route"] = "\(RouteLabel(path: Request.path(of: current.uri)).name)"
+            if let traceID = current.traceHeaders.traceID { metadata["trace_id"] = "\(traceID)" }
+        } else {
+            metadata["route"] = "none (between requests)"
+        }
+        logger.log(level: level, "error on connection", metadata: metadata)
+    }
+
+    /// True for errors that mean the client went away (reset, broken pipe).
+    private static func isPeerGone(_ error: any Error) -> Bool {
+        if let io = error as? IOError { return io.errnoCode == ECONNRESET || io.errnoCode == EPIPE }
+        return error is ChannelError
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -203,8 +272,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .closeIdle:
             context.close(promise: nil)
         case .timeOut(let pending):
+            let trace = pending.takeTrace()
             pending.abandon()
-            write(Response(error: .timedOut(after: machine.limits.requestTimeout)), context: context)
+            var response = Response(error: .timedOut(after: machine.limits.requestTimeout))
+            response.route = .invocations
+            response.trace = trace
+            write(response, context: context)
         case .none:
             break
         }

@@ -61,7 +61,7 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bind() async throws -> any Channel {
-        let configuration = self.configuration, responder = self.responder, tracker = self.tracker
+        let configuration = self.configuration, responder = self.responder, tracker = self.tracker, logger = self.logger
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -69,7 +69,7 @@ public final class HTTPServer: Service, Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration)
+                    try Self.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration, logger: logger)
                     tracker.track(channel)
                 }
             }
@@ -80,7 +80,8 @@ public final class HTTPServer: Service, Sendable {
     /// Installs NIO's HTTP/1.1 request decoder and the connection handler (which serialises
     /// responses itself): the whole per-connection pipeline.
     static func configurePipeline(
-        _ pipeline: ChannelPipeline.SynchronousOperations, responder: any HTTPResponder, configuration: ServerConfiguration
+        _ pipeline: ChannelPipeline.SynchronousOperations, responder: any HTTPResponder, configuration: ServerConfiguration,
+        logger: Logger = Logger(label: "swerve")
     ) throws {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
@@ -88,6 +89,6 @@ public final class HTTPServer: Service, Sendable {
         decoderLimits.maxHeaderFieldCount = 1000
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
             leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
-        try pipeline.addHandler(HTTPConnectionHandler(responder: responder, limits: ConnectionLimits(configuration)))
+        try pipeline.addHandler(HTTPConnectionHandler(responder: responder, limits: ConnectionLimits(configuration), logger: logger))
     }
 }

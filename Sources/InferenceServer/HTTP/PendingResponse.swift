@@ -18,6 +18,9 @@ public final class PendingResponse: @unchecked Sendable {
     private static let waiting: UInt8 = 0, started: UInt8 = 1, abandoned: UInt8 = 2
     /// Guarded by `eventLoop`: only read and written on its thread.
     private var callback: ((Response) -> Void)?
+    /// The request's span while tracing is on, set by the router; guarded by `eventLoop`. The
+    /// answer carries it to the connection; an abandoned request ends it.
+    var trace: RequestTrace?
 
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -33,7 +36,11 @@ public final class PendingResponse: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         guard let callback else { return }
         self.callback = nil
-        callback(response)
+        guard let trace else { return callback(response) }
+        var traced = response
+        traced.trace = trace
+        self.trace = nil
+        callback(traced)
     }
 
     /// Called by the connection, on the event loop, when it starts waiting.
@@ -42,11 +49,20 @@ public final class PendingResponse: @unchecked Sendable {
         self.callback = callback
     }
 
+    /// Takes the span away (for the 504 the connection answers in place of the model's answer).
+    func takeTrace() -> RequestTrace? {
+        eventLoop.assertInEventLoop()
+        defer { trace = nil }
+        return trace
+    }
+
     /// Called by the connection, on the event loop, when it stops waiting: a worker that has not
     /// started skips the work, and a late answer is dropped.
     func abandon() {
         eventLoop.assertInEventLoop()
         callback = nil
+        trace?.abandon(at: CPUClock.monotonicNanoseconds())
+        trace = nil
         _ = state.compareExchange(expected: Self.waiting, desired: Self.abandoned, ordering: .acquiringAndReleasing)
     }
 }

@@ -1,6 +1,6 @@
 import NIOHTTP1
 
-/// The request headers the server acts on, found in one pass over the head.
+/// The request headers the server acts on or echoes, found in one pass over the head.
 ///
 /// `HTTPHeaders.first(name:)` scans every header with a case-insensitive compare; five such
 /// scans per request were a visible share of the event loop's time. One pass, comparing lengths
@@ -14,6 +14,11 @@ struct RequestHeaders: Sendable {
     /// `X-Amzn-SageMaker-Target-Model`: the client's `TargetModel` behind a multi-model request
     /// (SageMaker sends it for logging only).
     var targetModel: String?
+    /// Echoed (when safe) in the response and named in logs.
+    var requestID: String?
+    var traceparent: String?
+    var tracestate: String?
+    var amznTraceID: String?
 
     init(_ headers: HTTPHeaders) {
         for (name, value) in headers {
@@ -22,6 +27,10 @@ struct RequestHeaders: Sendable {
             case 6 where Self.equal(utf8, "accept"): accept = value
             case 6 where Self.equal(utf8, "expect"): expect = value
             case 12 where Self.equal(utf8, "content-type"): contentType = value
+            case 12 where Self.equal(utf8, "x-request-id"): requestID = value
+            case 11 where Self.equal(utf8, "traceparent"): traceparent = value
+            case 10 where Self.equal(utf8, "tracestate"): tracestate = value
+            case 15 where Self.equal(utf8, "x-amzn-trace-id"): amznTraceID = value
             case 14 where Self.equal(utf8, "content-length"): contentLength = Int(value)
             case 34 where Self.equal(utf8, "x-amzn-sagemaker-custom-attributes"): customAttributes = value
             case 29 where Self.equal(utf8, "x-amzn-sagemaker-target-model"): targetModel = value
@@ -41,5 +50,13 @@ struct RequestHeaders: Sendable {
             index += 1
         }
         return true
+    }
+}
+
+extension RequestHeaders {
+    /// The trace headers, validated for echoing; empty (and free) when the request sent none.
+    var traceHeaders: TraceHeaders {
+        if traceparent == nil && amznTraceID == nil { return TraceHeaders() }
+        return TraceHeaders(traceparent: traceparent, tracestate: tracestate, amznTraceID: amznTraceID)
     }
 }

@@ -32,6 +32,7 @@ enum ResponseSerializer {
             buffer.writeString(value)
             buffer.writeStaticString("\r\n")
         }
+        writeRequestHeaders(response, to: &buffer)
         buffer.writeStaticString("content-length: ")
         writeDecimal(bodyLength, to: &buffer)
         if close {
@@ -47,6 +48,31 @@ enum ResponseSerializer {
             return (buffer, nil)
         }
         return (buffer, response.body)
+    }
+
+    /// `x-request-id`, and the trace headers: the tracer's `traceparent` and `tracestate` when
+    /// the request has a span, else the caller's; the caller's `x-amzn-trace-id`. Every value
+    /// was checked by `EchoedHeader` (or made by the server).
+    @inline(__always)
+    private static func writeRequestHeaders(_ response: Response, to buffer: inout ByteBuffer) {
+        buffer.writeStaticString("x-request-id: ")
+        response.request.id.write(to: &buffer)
+        buffer.writeStaticString("\r\n")
+        let echoed = response.request.traceHeaders
+        if let trace = response.trace {
+            for (name, value) in trace.responseHeaders { writeHeader(name, value, to: &buffer) }
+        } else if let traceparent = echoed.traceparent {
+            writeHeader("traceparent", traceparent, to: &buffer)
+            if let tracestate = echoed.tracestate { writeHeader("tracestate", tracestate, to: &buffer) }
+        }
+        if let amznTraceID = echoed.amznTraceID { writeHeader("x-amzn-trace-id", amznTraceID, to: &buffer) }
+    }
+
+    private static func writeHeader(_ name: String, _ value: String, to buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
     }
 
     /// `100 Continue`, the interim answer to `Expect: 100-continue`.

@@ -9,9 +9,10 @@ import NIOHTTP1
 /// error, into a response.
 ///
 /// Queue wait, model latency, requests in flight and rejections are recorded here; the
-/// per-container figures are recorded by the worker's or the event loop's `StageAccounting`.
-/// One path serves both modes: a multi-model request brings its model's pipeline and an
-/// `InvocationTracker`, told when the request has ended.
+/// per-container figures are recorded by the worker's or the event loop's `StageAccounting`,
+/// which also adds the stage spans to the request's trace while tracing is on (`queue_wait` is
+/// added here, for queued requests). One path serves both modes: a multi-model request brings its
+/// model's pipeline and an `InvocationTracker`, told when the request has ended.
 public final class InvocationService: Sendable {
     /// The model `/invocations` runs; nil in multi-model mode, where each request names its model.
     public let pipeline: InferencePipeline?
@@ -92,6 +93,8 @@ public final class InvocationService: Sendable {
         tracker: (any InvocationTracker)?, on eventLoop: any EventLoop
     ) -> Response {
         let accounting = loopAccounting?.openWindow(on: eventLoop)
+        if let trace = request.trace { accounting?.trace = trace }
+        defer { if request.trace != nil { accounting?.trace = nil } }
         let context = InvocationContext(customAttributes: request.headers.customAttributes, stageRecorder: recorder(accounting))
         let started = CPUClock.monotonicNanoseconds()
         metrics?.queueWait.recordNanoseconds(0)
@@ -111,13 +114,15 @@ public final class InvocationService: Sendable {
         tracker: (any InvocationTracker)?, pending: PendingResponse
     ) -> WorkerPool.Job {
         let executor = self.executor, metrics = self.metrics, collapsesStages = self.collapsesStages
-        let body = request.body, attributes = request.headers.customAttributes
-        let enqueuedAt = metrics == nil ? 0 : CPUClock.monotonicNanoseconds()
+        let body = request.body, attributes = request.headers.customAttributes, trace = request.trace
+        let timed = metrics != nil || trace != nil
+        let enqueuedAt = timed ? CPUClock.monotonicNanoseconds() : 0
         return WorkerPool.Job(bytes: body.readableBytes) { worker in
             var dequeuedAt: UInt64? = nil
-            if let metrics {
+            if timed {
                 let now = CPUClock.monotonicNanoseconds()
-                metrics.queueWait.recordNanoseconds(Int64(now &- enqueuedAt))
+                metrics?.queueWait.recordNanoseconds(Int64(now &- enqueuedAt))
+                trace?.queueWait(from: enqueuedAt, to: now)
                 dequeuedAt = now
             }
             defer { metrics?.inFlight.decrement() }
@@ -125,11 +130,15 @@ public final class InvocationService: Sendable {
                 tracker?.finished(status: 504, modelNanoseconds: 0)
                 return
             }
+            if let trace { worker.accounting?.trace = trace }
+            defer { if trace != nil { worker.accounting?.trace = nil } }
             let recorder: (any StageRecorder)? = collapsesStages ? worker.accounting.map(CollapsedStages.init) : worker.accounting
             let context = InvocationContext(customAttributes: attributes, stageRecorder: recorder, executor: executor)
             let outcome = pipeline.run(body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting, startedAt: dequeuedAt)
             metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
-            let response = Self.response(outcome, accept: accept, route: route)
+            var answer = Self.response(outcome, accept: accept, route: route)
+            if let dequeuedAt { answer.queueNanoseconds = dequeuedAt &- enqueuedAt }
+            let response = answer
             tracker?.finished(status: response.status.code, modelNanoseconds: outcome.modelNanoseconds)
             worker.deliver(on: pending.eventLoop) { pending.complete(response) }
         }

@@ -24,6 +24,8 @@ public enum MetricNames {
     public static let cpuUtilization = "swerve_cpu_utilization_percent"
     public static let residentMemory = "process_resident_memory_bytes"
     public static let memoryUtilization = "swerve_memory_utilization_percent"
+    public static let cpuCores = "swerve_cpu_cores"
+    public static let healthy = "swerve_healthy"
 
     // Multi-model mode: per model (label `model`: the busiest models by name, the rest `other`).
     public static let modelInvocations = "swerve_model_invocations_total"
@@ -81,6 +83,8 @@ public enum MetricNames {
         case loadedModelMemory: "Measured heap size of all loaded models (multi-model mode); compared with the budget."
         case modelMemoryBudget: "The memory budget for loaded models (multi-model mode; SWERVE_MODEL_MEMORY_MB)."
         case modelEvictions: "Least recently used models unloaded to make room for a load (multi-model mode, --evict-lru)."
+        case cpuCores: "CPUs this process may run on (affinity and cgroup quota): the denominator of CPU alerts."
+        case healthy: "1 while GET /ping answers 200, 0 while it answers 503 (read at each scrape)."
         default: ""
         }
     }

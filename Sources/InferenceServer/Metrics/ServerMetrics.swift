@@ -24,6 +24,8 @@ public final class ServerMetrics: Sendable {
     let workerCPU: FloatingPointCounter
     let residentMemory: Recorder
     let memoryUtilization: Recorder
+    let cpuCores: Recorder
+    let healthy: Recorder
     let workerOverheadCPU: FloatingPointCounter
     let inlineModelCPU: FloatingPointCounter
     let inlineRequests: Counter
@@ -79,6 +81,9 @@ public final class ServerMetrics: Sendable {
         workerCPU = FloatingPointCounter(label: MetricNames.threadCPU, dimensions: [(MetricNames.role, "worker")], factory: factory)
         residentMemory = Recorder(label: MetricNames.residentMemory, dimensions: [], aggregate: false, factory: factory)
         memoryUtilization = Recorder(label: MetricNames.memoryUtilization, dimensions: [], aggregate: false, factory: factory)
+        cpuCores = Recorder(label: MetricNames.cpuCores, dimensions: [], aggregate: false, factory: factory)
+        cpuCores.record(AvailableCores.count)
+        healthy = Recorder(label: MetricNames.healthy, dimensions: [], aggregate: false, factory: factory)
         workerOverheadCPU = FloatingPointCounter(label: MetricNames.workerOverheadCPU, dimensions: [], factory: factory)
         inlineModelCPU = FloatingPointCounter(label: MetricNames.inlineModelCPU, dimensions: [], factory: factory)
         inlineRequests = Counter(label: MetricNames.inlineRequests, dimensions: [], factory: factory)

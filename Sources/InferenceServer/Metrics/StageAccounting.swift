@@ -36,6 +36,9 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     /// are contiguous and a request costs one reading per container.
     private var lastMark: UInt64 = 0
     static let windowNanoseconds: UInt64 = 10_000_000
+    /// The span of the request this thread is running, while tracing is on: every container
+    /// timed here becomes a child span of it, from the same clock readings.
+    var trace: RequestTrace?
 
     init(metrics: ServerMetrics, role: Role) {
         self.metrics = metrics
@@ -92,6 +95,7 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
         wall[index] &+= elapsed
         metrics.containerLatency[index].recordNanoseconds(Int64(elapsed))
         lastMark = now
+        if let trace { trace.child(metrics.containerNames[index], from: start, to: now) }
         return now
     }
 

@@ -26,11 +26,13 @@ public struct MetricsBackends: Sendable {
         MetricsBackends(prometheus: nil, emf: nil, factory: factory)
     }
 
-    /// `GET /metrics`: the Prometheus text exposition format, after a fresh process sample.
-    func endpoint(sampler: ProcessSampler?) -> (@Sendable () -> Response)? {
+    /// `GET /metrics`: the Prometheus text exposition format, after a fresh process sample and
+    /// `beforeRender` (which records what is read at scrape time, such as health).
+    func endpoint(sampler: ProcessSampler?, beforeRender: @escaping @Sendable () -> Void = {}) -> (@Sendable () -> Response)? {
         guard let prometheus else { return nil }
         return {
             sampler?.sample()
+            beforeRender()
             let headers = HTTPHeaders([("content-type", "text/plain; version=0.0.4; charset=utf-8"), ("cache-control", "no-store")])
             return Response(status: .ok, headers: headers, body: ByteBuffer(bytes: prometheus.render()))
         }

@@ -8,6 +8,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 
 /// What a server serves: one model, loaded before the server starts, or (multi-model mode, as
@@ -56,17 +57,32 @@ public final class SwerveServer: Sendable {
     ///   - backends: where metrics go; nil turns them off (and `/metrics` with them).
     ///   - loadSeconds: how long loading the model took, for the model-load metric.
     ///   - logger: where the server logs.
+    ///   - tracer: the tracer spans go to; nil means the one bootstrapped in swift-distributed-
+    ///     tracing's `InstrumentationSystem` (none bootstrapped: tracing off).
+    ///   - accessLogger: where access-log lines go when `configuration.accessLog` is on.
     public convenience init(
         configuration: ServerConfiguration, model: LoadedModel, metrics backends: MetricsBackends?, loadSeconds: Double = 0,
-        logger: Logger = Logger(label: "swerve")
+        logger: Logger = Logger(label: "swerve"), tracer: (any Tracer)? = nil, accessLogger: Logger = Logger(label: "swerve.access")
     ) throws {
-        try self.init(configuration: configuration, serving: .single(model, loadSeconds: loadSeconds), metrics: backends, logger: logger)
+        try self.init(
+            configuration: configuration, serving: .single(model, loadSeconds: loadSeconds), metrics: backends, logger: logger, tracer: tracer,
+            accessLogger: accessLogger)
     }
 
     /// A server for one model or, with `.multiple`, for the models loaded through `/models`.
     ///
-    /// - Parameter metrics: where metrics go; nil turns them off (and `/metrics` with them).
-    public init(configuration: ServerConfiguration, serving: ServedModels, metrics backends: MetricsBackends?, logger: Logger = Logger(label: "swerve")) throws {
+    /// - Parameters:
+    ///   - configuration: everything the server can be told.
+    ///   - serving: one loaded model, or multi-model mode with the registry loads go through.
+    ///   - backends: where metrics go; nil turns them off (and `/metrics` with them).
+    ///   - logger: where the server logs.
+    ///   - tracer: the tracer spans go to; nil means the one bootstrapped in swift-distributed-
+    ///     tracing's `InstrumentationSystem` (none bootstrapped: tracing off).
+    ///   - accessLogger: where access-log lines go when `configuration.accessLog` is on.
+    public init(
+        configuration: ServerConfiguration, serving: ServedModels, metrics backends: MetricsBackends?, logger: Logger = Logger(label: "swerve"),
+        tracer: (any Tracer)? = nil, accessLogger: Logger = Logger(label: "swerve.access")
+    ) throws {
         self.configuration = configuration
         self.backends = backends
         self.logger = logger
@@ -85,10 +101,18 @@ public final class SwerveServer: Sendable {
             metrics = backends.map { ServerMetrics.multiModel(factory: $0.factory) }
         }
         self.metrics = metrics
+        let tracedModel = model?.name ?? "multi-model"
+        let requestTracer = tracer.map { RequestTracer.resolve($0, model: tracedModel) } ?? RequestTracer.bootstrapped(model: tracedModel)
+        // Stage spans come from the stage accounting; with metrics off and a tracer on, it records
+        // into no-op handles.
+        let accounting = metrics ?? requestTracer.map { _ in
+            pipeline.map { ServerMetrics(factory: NOOPMetricsHandler.instance, model: tracedModel, stageNames: $0.stageNames) }
+                ?? ServerMetrics.multiModel(factory: NOOPMetricsHandler.instance)
+        }
         pool = WorkerPool(
             workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
             maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds,
-            workerNice: configuration.workerNice, metrics: metrics)
+            workerNice: configuration.workerNice, metrics: accounting)
         if configuration.deepHealthCheck {
             guard let model, let pipeline else {
                 throw ConfigurationError(
@@ -110,7 +134,8 @@ public final class SwerveServer: Sendable {
                 .init(role: "event_loop", threads: { loops.withLockedValue { $0 } }), .init(role: "worker", threads: { pool.workerThreads }),
             ])
         }
-        let invocations = pipeline.map { InvocationService(pipeline: $0, pool: pool, metrics: metrics) } ?? InvocationService(pool: pool, metrics: metrics)
+        let invocations = pipeline.map { InvocationService(pipeline: $0, pool: pool, metrics: accounting) }
+            ?? InvocationService(pool: pool, metrics: accounting)
         var models: ModelEndpoints? = nil
         if case .multiple(let registry) = serving {
             let store = ModelStore(budget: configuration.multiModel.budget)
@@ -120,9 +145,13 @@ public final class SwerveServer: Sendable {
             models = ModelEndpoints(store: store, loader: loader, invocations: invocations, logger: logger)
         }
         loader = models?.loader
+        let health = self.health
         router = Router(
-            invocations: invocations, health: health, configuration: configuration, metricsEndpoint: backends?.endpoint(sampler: sampler),
-            metrics: metrics, models: models)
+            invocations: invocations, health: health, configuration: configuration,
+            metricsEndpoint: backends?.endpoint(sampler: sampler) { metrics?.healthy.record(health.currentProblem() == nil ? 1 : 0) },
+            metrics: metrics, models: models,
+            tracer: requestTracer, accessLog: configuration.accessLog.enabled ? AccessLog(configuration: configuration.accessLog, logger: accessLogger) : nil,
+            logger: logger)
     }
 
     /// Drains and stops a running server, as SIGTERM does.
@@ -138,8 +167,13 @@ public final class SwerveServer: Sendable {
     ///
     /// - Parameters:
     ///   - shutdownSignals: the signals that start the drain.
+    ///   - services: more services to run alongside (a tracer's exporter); they stop after the
+    ///     listener has drained, so the spans of the last requests are still exported.
     ///   - onBound: called with the port once the socket listens (useful with port 0).
-    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], onBound: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    public func run(
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint], services extra: [any Service] = [],
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         // Workers and probe run before the socket opens: nothing accepted waits for them.
         pool.start()
         probe?.start()
@@ -158,6 +192,7 @@ public final class SwerveServer: Sendable {
         }
         if let probe { services.append(.init(service: probe, successTerminationBehavior: .ignore)) }
         if let loader { services.append(.init(service: loader, successTerminationBehavior: .ignore)) }
+        for service in extra { services.append(.init(service: service, successTerminationBehavior: .ignore)) }
         services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
         let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
         let requested = running.withLockedValue { state in
