@@ -119,6 +119,7 @@ let package = Package(
             name: "LoadTestingTests",
             dependencies: [
                 "LoadTesting",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -52,6 +52,28 @@ extension LiveTests {
             }
         }
 
+        @Test("chunked responses are framed: every request gets its response on a kept-alive connection")
+        func chunkedResponses() async throws {
+            try await withTestServer(TestServerBehavior(chunked: true)) { server in
+                let run = configuration(server, users(3), duration: .seconds(30), maxRequests: 300)
+                let report = try await LoadRunner(configuration: run).run()
+                #expect(report.requests == 300)
+                #expect(report.failures == 0)
+                #expect(try await server.requestCount() == 300)
+            }
+        }
+
+        @Test("the report carries wrk's coordinated-omission-corrected latency next to the measured one")
+        func wrkCorrectedLatency() async throws {
+            try await withTestServer(TestServerBehavior(delay: .milliseconds(5))) { server in
+                let report = try await LoadRunner(configuration: configuration(server, users(2), maxRequests: 100)).run()
+                let corrected = try #require(report.wrkCorrectedLatency)
+                #expect(corrected.count >= report.latency.count)
+                #expect(corrected.max == report.latency.max)
+                #expect(TextReport.render(report).contains("wrk-style"))
+            }
+        }
+
         @Test("bodies from a body file are sent in turn")
         func bodiesAreCycled() async throws {
             try await withTestServer(TestServerBehavior()) { server in
