@@ -7,7 +7,9 @@ struct PredictCommandTests {
         let process = Process()
         process.executableURL = SwerveProcess.executable
         process.arguments = ["predict"] + arguments
-        let output = Pipe(), errors = Pipe(), input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
+        let input = Pipe()
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input

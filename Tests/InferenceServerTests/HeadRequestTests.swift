@@ -33,7 +33,9 @@ struct HeadRequestTests {
         let length = try #require(asGET.header("content-length"))
 
         let connection = try await server.connect()
-        try await connection.send("HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\nHEAD /execution-parameters HTTP/1.1\r\nHost: x\r\n\r\nHEAD /ping HTTP/1.1\r\nHost: x\r\n\r\nGET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await connection.send(
+            "HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\nHEAD /execution-parameters HTTP/1.1\r\nHost: x\r\n\r\nHEAD /ping HTTP/1.1\r\nHost: x\r\n\r\nGET /ping HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
         let text = try await rawAnswer(connection, heads: 4)
         // Every answer carries its own X-Request-Id; the rest of each head is compared exactly.
         let answers = text.components(separatedBy: "\r\n\r\n").map { head in

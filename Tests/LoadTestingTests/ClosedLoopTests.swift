@@ -1,5 +1,6 @@
-@testable import LoadTesting
 import Testing
+
+@testable import LoadTesting
 
 extension LiveTests {
     @Suite("Closed-loop users")

@@ -44,7 +44,9 @@ struct ResponseFramerTests {
     }
 
     /// Every way of cutting `wire` in two, and byte by byte, must give the same answer.
-    static func expectFramed(_ wire: [UInt8], as expected: ResponseFramer.Response, toHead: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectFramed(
+        _ wire: [UInt8], as expected: ResponseFramer.Response, toHead: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         var cuts = (0...wire.count).map { [$0] }
         cuts.append(Array(repeating: 1, count: wire.count))
         for pieces in cuts {
@@ -71,14 +73,16 @@ struct ResponseFramerTests {
             Self.encoded(Self.head(200, [("Content-Length", "2"), ("Connection", "keep-alive")], version: .http1_0), body: ["ok"]),
             as: .init(status: 200, keepAlive: true)
         )
-        try Self.expectFramed(Self.encoded(Self.head(200, [("Content-Length", "2")], version: .http1_0), body: ["ok"]), as: .init(status: 200, keepAlive: false))
+        try Self.expectFramed(
+            Self.encoded(Self.head(200, [("Content-Length", "2")], version: .http1_0), body: ["ok"]), as: .init(status: 200, keepAlive: false))
     }
 
     @Test("interim responses, chunk extensions, HEAD and 304 follow RFC 9112")
     func framingRules() throws {
         let interim = Array("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\ncontent-length: 3\r\n\r\nabc".utf8)
         try Self.expectFramed(interim, as: .init(status: 201, keepAlive: true))
-        let chunked = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n3;name=value\r\nabc\r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n".utf8)
+        let chunked = Array(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n3;name=value\r\nabc\r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n".utf8)
         try Self.expectFramed(chunked, as: .init(status: 200, keepAlive: true))
         // A response to HEAD has no body, whatever its Content-Length says.
         try Self.expectFramed(Array("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".utf8), as: .init(status: 200, keepAlive: true), toHead: true)
@@ -117,24 +121,26 @@ struct ResponseFramerTests {
         #expect(buffer.readableBytes == 0)
     }
 
-    @Test("malformed responses are errors, not guesses", arguments: [
-        "HTTP/2 200 OK\r\n\r\n",
-        "HTTP/1.1 20 OK\r\n\r\n",
-        "HTTP/1.1 2000 OK\r\n\r\n",
-        "ICY 200 OK\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n",
-        "HTTP/1.1 200 OK\r\n folded: 1\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n",
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n",
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
-    ])
+    @Test(
+        "malformed responses are errors, not guesses",
+        arguments: [
+            "HTTP/2 200 OK\r\n\r\n",
+            "HTTP/1.1 20 OK\r\n\r\n",
+            "HTTP/1.1 2000 OK\r\n\r\n",
+            "ICY 200 OK\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\n folded: 1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc\r\n",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+        ])
     func malformed(_ text: String) {
         var framer = ResponseFramer()
         framer.expectResponse(toHead: false)
@@ -151,7 +157,10 @@ struct ResponseFramerTests {
         var refused = false
         for _ in 0..<200 {
             var header = ByteBuffer(string: "X-Padding: " + String(repeating: "a", count: 1_000) + "\r\n")
-            do { _ = try framer.parse(&header) } catch { refused = true; break }
+            do { _ = try framer.parse(&header) } catch {
+                refused = true
+                break
+            }
         }
         #expect(refused)
         // The same for a chunk-size line, which is not part of the head.
@@ -161,7 +170,10 @@ struct ResponseFramerTests {
         refused = false
         for _ in 0..<200 {
             var more = ByteBuffer(string: String(repeating: "0", count: 1_000))
-            do { _ = try framer.parse(&more) } catch { refused = true; break }
+            do { _ = try framer.parse(&more) } catch {
+                refused = true
+                break
+            }
         }
         #expect(refused)
     }

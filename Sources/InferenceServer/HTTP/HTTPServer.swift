@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The listening socket and its connections, as a swift-service-lifecycle `Service`.
 ///
@@ -61,7 +62,10 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bind() async throws -> any Channel {
-        let configuration = self.configuration, responder = self.responder, tracker = self.tracker, logger = self.logger
+        let configuration = self.configuration
+        let responder = self.responder
+        let tracker = self.tracker
+        let logger = self.logger
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -87,8 +91,10 @@ public final class HTTPServer: Service, Sendable {
         decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldCount = 1000
-        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
-            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
+        try pipeline.addHandler(
+            ByteToMessageHandler(
+                HTTPRequestDecoder(
+                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
         try pipeline.addHandler(HTTPConnectionHandler(responder: responder, limits: ConnectionLimits(configuration), logger: logger))
     }
 }

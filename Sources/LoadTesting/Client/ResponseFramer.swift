@@ -106,7 +106,9 @@ struct ResponseFramer {
         let taken = (newline ?? buffer.readableBytes - 1) + 1
         try self.countHeadBytes(taken)
         guard let newline else {
-            guard self.partialLine.count + taken <= Self.maximumHeadBytes else { throw MalformedResponse(reason: "a line over \(Self.maximumHeadBytes) bytes") }
+            guard self.partialLine.count + taken <= Self.maximumHeadBytes else {
+                throw MalformedResponse(reason: "a line over \(Self.maximumHeadBytes) bytes")
+            }
             buffer.withUnsafeReadableBytes { self.partialLine.append(contentsOf: $0) }
             buffer.moveReaderIndex(forwardBy: taken)
             return nil

@@ -21,7 +21,8 @@ public enum TextReport {
             // each user would have sent during long responses (see docs/load.md).
             lines.append("wrk-style   " + Self.latencyValues(corrected) + "(coordinated-omission corrected like wrk 4)")
         }
-        lines.append("generator   cpu \(fixed(report.generatorCPUPercent, 0))% of one core, \(report.threads) thread\(report.threads == 1 ? "" : "s")")
+        lines.append(
+            "generator   cpu \(fixed(report.generatorCPUPercent, 0))% of one core, \(report.threads) thread\(report.threads == 1 ? "" : "s")")
         for warning in report.warnings { lines.append("warning     " + warning) }
         return lines.joined(separator: "\n") + "\n"
     }
