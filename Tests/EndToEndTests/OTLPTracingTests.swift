@@ -64,7 +64,8 @@ struct OTLPTracingTests {
             kill(receiver.processIdentifier, SIGKILL)
             receiver.waitUntilExit()
         }
-        let announced = String(decoding: receiverOutput.fileHandleForReading.availableData, as: UTF8.self)
+        let announcement = receiverOutput.fileHandleForReading
+        let announced = try await offThePool { String(decoding: announcement.availableData, as: UTF8.self) }
         let receiverPort = try #require(Int(announced.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
 
         let server = try await SwerveProcess.serve(

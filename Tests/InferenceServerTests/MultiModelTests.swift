@@ -171,9 +171,10 @@ final class ManagedFlag: Sendable {
     func set() { box.withLockedValue { $0 = true } }
 }
 
-/// Polls `condition` every 20 ms for up to 10 s; throws `TestTimeout` if it never holds.
+/// Polls `condition` every 20 ms for up to 30 s (the whole suite runs beside it); throws
+/// `TestTimeout` if it never holds.
 func eventually(_ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(10)
+    let deadline = Date().addingTimeInterval(30)
     while Date() < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(20))
