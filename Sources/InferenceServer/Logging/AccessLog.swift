@@ -35,8 +35,10 @@ public final class AccessLog: Sendable {
     /// Successful lines left out by the cap (sampling skips are not counted).
     private let capped = ManagedAtomic<UInt64>(0)
 
-    /// - Parameter logger: where lines go; `swerve serve` gives the label `swerve.access` a handler
-    ///   that writes each message as a bare line (`JSONLineLogHandler`).
+    /// - Parameters:
+    ///   - configuration: the sampling rate, the cap per second and whether every error is logged.
+    ///   - logger: where lines go; `swerve serve` gives the label `swerve.access` a handler that
+    ///     writes each message as a bare line (`JSONLineLogHandler`).
     public init(configuration: AccessLogConfiguration, logger: Logger) {
         self.logger = logger
         self.sampleEvery = configuration.sampleEvery

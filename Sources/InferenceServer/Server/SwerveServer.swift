@@ -180,7 +180,7 @@ public final class SwerveServer: Sendable {
     ///     listener has drained, so the spans of the last requests are still exported.
     ///   - onBound: called with the port once the socket listens (useful with port 0).
     public func run(
-        shutdownSignals: [UnixSignal] = [.sigterm, .sigint], services extra: [any Service] = [],
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint], services: [any Service] = [],
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         // Workers and probe run before the socket opens: nothing accepted waits for them.
@@ -192,18 +192,18 @@ public final class SwerveServer: Sendable {
         let server = HTTPServer(configuration: configuration, responder: router, group: group, logger: logger, onBound: onBound)
         // A group shuts its services down in reverse order: the listener first (it closes at once
         // and drains the connections), then the reporters and the probe, the workers last.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: WorkerPoolService(pool: pool), successTerminationBehavior: .gracefullyShutdownGroup)
         ]
-        if let sampler { services.append(.init(service: sampler, successTerminationBehavior: .ignore)) }
+        if let sampler { members.append(.init(service: sampler, successTerminationBehavior: .ignore)) }
         if let emf = backends?.emf {
-            services.append(.init(service: EMFReporter(factory: emf, configuration: configuration.emf), successTerminationBehavior: .ignore))
+            members.append(.init(service: EMFReporter(factory: emf, configuration: configuration.emf), successTerminationBehavior: .ignore))
         }
-        if let probe { services.append(.init(service: probe, successTerminationBehavior: .ignore)) }
-        if let loader { services.append(.init(service: loader, successTerminationBehavior: .ignore)) }
-        for service in extra { services.append(.init(service: service, successTerminationBehavior: .ignore)) }
-        services.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
-        let serviceGroup = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+        if let probe { members.append(.init(service: probe, successTerminationBehavior: .ignore)) }
+        if let loader { members.append(.init(service: loader, successTerminationBehavior: .ignore)) }
+        for service in services { members.append(.init(service: service, successTerminationBehavior: .ignore)) }
+        members.append(.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup))
+        let serviceGroup = ServiceGroup(configuration: .init(services: members, gracefulShutdownSignals: shutdownSignals, logger: logger))
         let requested = running.withLockedValue { state in
             state.group = serviceGroup
             return state.shutdownRequested
