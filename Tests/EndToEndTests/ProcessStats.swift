@@ -30,12 +30,3 @@ struct ProcessStats {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
     }
 }
-
-/// The sanitizer this test run was built with, from `SWERVE_SANITIZER` (`thread`, `address`),
-/// which `.ci/run` sets beside `swift test --sanitize=...`: tests that cannot hold under one
-/// (memory bounds under ASan's shadow memory and quarantine, timings under TSan's 5-15x
-/// slowdown) are skipped with the reason.
-enum Sanitizer {
-    static let name: String? = ProcessInfo.processInfo.environment["SWERVE_SANITIZER"].flatMap { $0.isEmpty ? nil : $0 }
-    static var isActive: Bool { name != nil }
-}
