@@ -16,7 +16,7 @@ let package = Package(
         // `swift build --traits OTLP`: `swerve serve --tracing otlp` exports spans over OTLP/HTTP
         // with swift-otel. Off by default: swift-otel and its dependencies take minutes to build,
         // and neither `swift build` nor `swift test` builds them without the trait.
-        .trait(name: "OTLP", description: "OTLP/HTTP span export through swift-otel (swerve serve --tracing otlp)"),
+        .trait(name: "OTLP", description: "OTLP/HTTP span export through swift-otel (swerve serve --tracing otlp)")
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -119,6 +119,7 @@ let package = Package(
             name: "LoadTestingTests",
             dependencies: [
                 "LoadTesting",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

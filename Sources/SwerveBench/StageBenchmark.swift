@@ -20,7 +20,9 @@ enum StageBenchmark {
     static func time<H: ModelHandler>(_ handler: H, body: [UInt8], repeats: Int, executor: any ParallelExecutor) throws {
         let recorder = WallClockRecorder(stages: handler.stageNames.count)
         let context = InvocationContext(stageRecorder: recorder, executor: executor)
-        var decode: [Double] = [], predict: [Double] = [], encode: [Double] = []
+        var decode: [Double] = []
+        var predict: [Double] = []
+        var encode: [Double] = []
         for round in 0..<(repeats + 3) {
             let t0 = now()
             let input = try body.withUnsafeBytes { try handler.decodeInput($0, contentType: .csv, context: context) }
@@ -29,7 +31,10 @@ enum StageBenchmark {
             let t2 = now()
             _ = try handler.encodeOutput(output, accept: .csv, context: context)
             let t3 = now()
-            if round < 3 { recorder.reset(); continue }
+            if round < 3 {
+                recorder.reset()
+                continue
+            }
             decode.append(t1 - t0)
             predict.append(t2 - t1)
             encode.append(t3 - t2)

@@ -53,7 +53,9 @@ struct LoadCommand: AsyncParsableCommand {
             try await finder.run { step in
                 let cpu = step.cpuPercent.map { String(format: ", cpu %.0f%%", $0) } ?? ""
                 let verdict = step.passed ? "ok" : "over (\(step.failedOn ?? ""))"
-                terminal.note(String(format: "  %.1f req/s: p90 %.2f ms, failures %.2f%%", step.rate, step.p90Ms, step.failureRatio * 100) + cpu + ": " + verdict)
+                terminal.note(
+                    String(format: "  %.1f req/s: p90 %.2f ms, failures %.2f%%", step.rate, step.p90Ms, step.failureRatio * 100) + cpu + ": "
+                        + verdict)
             }
         }
         var capacity = result

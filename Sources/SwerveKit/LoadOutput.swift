@@ -38,7 +38,9 @@ extension LoadOutputOptions {
             if let capacity {
                 print("capacity search\n" + capacity.summary)
                 if let policy = capacity.scalingPolicy {
-                    print("SageMaker target-tracking scaling policy (aws application-autoscaling put-scaling-policy --cli-input-json file://policy.json):")
+                    print(
+                        "SageMaker target-tracking scaling policy (aws application-autoscaling put-scaling-policy --cli-input-json file://policy.json):"
+                    )
                     print(try policy.encoded())
                 }
                 print(capacity.sustainableRate > 0 ? "best passing step" : "last step")

@@ -5,7 +5,7 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `swerve predict`: scores a file or stdin offline, with exactly the codecs and pipeline the

@@ -32,7 +32,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a request may expect to wait for a worker before it gets 503 (default: $SWERVE_MAX_QUEUE_WAIT, else 1).")
     var maxQueueWait: Double?
 
-    @Option(help: "Requests estimated under this many microseconds run on their event loop; 0 sends all to the workers (default: $SWERVE_INLINE_MAX_US, else 200).")
+    @Option(
+        help:
+            "Requests estimated under this many microseconds run on their event loop; 0 sends all to the workers (default: $SWERVE_INLINE_MAX_US, else 200)."
+    )
     var inlineMaxUs: Int?
 
     @Option(help: "Seconds a request may take before it gets 504 (default: $SAGEMAKER_MODEL_SERVER_TIMEOUT, else 60).")
@@ -53,10 +56,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between EMF documents (default: $SWERVE_EMF_INTERVAL, else 60).")
     var emfInterval: Double?
 
-    @Option(help: "Log level: trace, debug, info, warning, error, critical, or a Python level number (default: $SAGEMAKER_CONTAINER_LOG_LEVEL, else info).")
+    @Option(
+        help:
+            "Log level: trace, debug, info, warning, error, critical, or a Python level number (default: $SAGEMAKER_CONTAINER_LOG_LEVEL, else info).")
     var logLevel: String?
 
-    @Flag(help: "Run the model's sample request through the pipeline in the background and report the result on /ping (default: $SWERVE_DEEP_HEALTH_CHECK, else off).")
+    @Flag(
+        help:
+            "Run the model's sample request through the pipeline in the background and report the result on /ping (default: $SWERVE_DEEP_HEALTH_CHECK, else off)."
+    )
     var deepHealthCheck = false
 
     @Option(help: "Seconds between deep health checks (default: $SWERVE_DEEP_HEALTH_INTERVAL, else 5).")
@@ -65,22 +73,33 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Multi-model mode: load no model at start; serve /models and /models/{name}/invoke (default: $SAGEMAKER_MULTI_MODEL, else off).")
     var multiModel = false
 
-    @Option(help: "Multi-model mode: MiB the loaded models' measured sizes may add up to; past it, loads answer 507 (default: $SWERVE_MODEL_MEMORY_MB, else 70% of the container's memory limit).")
+    @Option(
+        help:
+            "Multi-model mode: MiB the loaded models' measured sizes may add up to; past it, loads answer 507 (default: $SWERVE_MODEL_MEMORY_MB, else 70% of the container's memory limit)."
+    )
     var modelMemoryMb: Int?
 
-    @Flag(help: "Multi-model mode: a load past the memory budget unloads idle models, least recently used first, instead of answering 507 (default: $SWERVE_EVICT_LRU, else off).")
+    @Flag(
+        help:
+            "Multi-model mode: a load past the memory budget unloads idle models, least recently used first, instead of answering 507 (default: $SWERVE_EVICT_LRU, else off)."
+    )
     var evictLru = false
 
     @Flag(help: "One JSON line per response on stdout (default: $SWERVE_ACCESS_LOG, else off).")
     var accessLog = false
 
-    @Option(help: "Share of successful responses the access log writes, 0 to 1 (default: $SWERVE_ACCESS_LOG_SAMPLE, else 1); every 4xx and 5xx is written.")
+    @Option(
+        help:
+            "Share of successful responses the access log writes, 0 to 1 (default: $SWERVE_ACCESS_LOG_SAMPLE, else 1); every 4xx and 5xx is written.")
     var accessLogSample: Double?
 
     @Option(help: "Successful access-log lines written per second at most, 0 for no cap (default: $SWERVE_ACCESS_LOG_MAX_PER_SECOND, else 1000).")
     var accessLogMaxPerSecond: Int?
 
-    @Option(help: "Tracing: none, or otlp to export a span per request and per stage over OTLP/HTTP, configured by the OTEL_* variables; otlp needs a build with `--traits OTLP` (default: $SWERVE_TRACING, else none).")
+    @Option(
+        help:
+            "Tracing: none, or otlp to export a span per request and per stage over OTLP/HTTP, configured by the OTEL_* variables; otlp needs a build with `--traits OTLP` (default: $SWERVE_TRACING, else none)."
+    )
     var tracing: String?
 
     func run() async throws {
@@ -122,8 +141,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let loadTime = ContinuousClock.now - loadStarted
         let loadSeconds = Double(loadTime.components.attoseconds) / 1e18 + Double(loadTime.components.seconds)
-        logger.info("model loaded", metadata: ["model": "\(loaded.name)", "directory": "\(configuration.modelDirectory)",
-            "workers": "\(configuration.workerCount)", "seconds": "\(loadTime)"])
+        logger.info(
+            "model loaded",
+            metadata: [
+                "model": "\(loaded.name)", "directory": "\(configuration.modelDirectory)",
+                "workers": "\(configuration.workerCount)", "seconds": "\(loadTime)",
+            ])
         let server: SwerveServer
         do {
             let backends = configuration.metricsEnabled ? MetricsBackends.standard(emfEnabled: configuration.emfEnabled) : nil
@@ -153,9 +176,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let budget = configuration.multiModel.budget
-        logger.info("multi-model mode", metadata: [
-            "modelMemoryMiB": "\(budget.bytes >> 20)", "evictLRU": "\(budget.evictsLeastRecentlyUsed)", "workers": "\(configuration.workerCount)",
-        ])
+        logger.info(
+            "multi-model mode",
+            metadata: [
+                "modelMemoryMiB": "\(budget.bytes >> 20)", "evictLRU": "\(budget.evictsLeastRecentlyUsed)", "workers": "\(configuration.workerCount)",
+            ])
         try await server.run(services: tracingExporter.map { [$0] } ?? [])
         logger.info("stopped")
     }
@@ -231,7 +256,9 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.accessLog.maxLinesPerSecond = accessLogMaxPerSecond
         }
         if let logLevel {
-            guard let level = LogLevelName.parse(logLevel) else { throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"") }
+            guard let level = LogLevelName.parse(logLevel) else {
+                throw ConfigurationError(name: "--log-level", problem: "unknown level \"\(logLevel)\"")
+            }
             configuration.logLevel = level
         }
     }

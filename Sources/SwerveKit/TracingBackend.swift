@@ -1,7 +1,8 @@
 import InferenceServer
 import ServiceLifecycle
+
 #if OTLP
-import OTel
+    import OTel
 #endif
 
 /// Which tracer `swerve serve --tracing` bootstraps, and the service that exports its spans.
@@ -18,9 +19,9 @@ enum TracingBackend: String, CaseIterable, Sendable {
     /// True when this binary was built with the OTLP trait.
     static var otlpAvailable: Bool {
         #if OTLP
-        true
+            true
         #else
-        false
+            false
         #endif
     }
 
@@ -31,17 +32,17 @@ enum TracingBackend: String, CaseIterable, Sendable {
             return nil
         case .otlp:
             #if OTLP
-            var configuration = OTel.Configuration.default
-            configuration.serviceName = serviceName
-            configuration.logs.enabled = false
-            configuration.metrics.enabled = false
-            configuration.traces.enabled = true
-            configuration.diagnosticLogLevel = .warning
-            return try OTel.bootstrap(configuration: configuration)
+                var configuration = OTel.Configuration.default
+                configuration.serviceName = serviceName
+                configuration.logs.enabled = false
+                configuration.metrics.enabled = false
+                configuration.traces.enabled = true
+                configuration.diagnosticLogLevel = .warning
+                return try OTel.bootstrap(configuration: configuration)
             #else
-            throw ConfigurationError(
-                name: "--tracing otlp",
-                problem: "this swerve was built without OTLP export; build it with `swift build -c release --traits OTLP`")
+                throw ConfigurationError(
+                    name: "--tracing otlp",
+                    problem: "this swerve was built without OTLP export; build it with `swift build -c release --traits OTLP`")
             #endif
         }
     }

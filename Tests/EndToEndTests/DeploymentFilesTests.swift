@@ -5,20 +5,24 @@ import Testing
 struct DeploymentFilesTests {
     static let root = SwerveProcess.repositoryRoot
 
-    @Test("every manifest in deploy/kubernetes passes kubernetes-validate (strict) and fits the server",
-          .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)))
+    @Test(
+        "every manifest in deploy/kubernetes passes kubernetes-validate (strict) and fits the server",
+        .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)))
     func kubernetesManifests() async throws {
         let python = try #require(DeploymentChecks.python, Comment(rawValue: DeploymentChecks.missing))
-        let result = await DeploymentChecks.run(python, [
-            DeploymentChecks.script("check_kubernetes_manifests.py"),
-            Self.root.appendingPathComponent("deploy/kubernetes").path, "1.30.0", "1.37.0",
-        ])
+        let result = await DeploymentChecks.run(
+            python,
+            [
+                DeploymentChecks.script("check_kubernetes_manifests.py"),
+                Self.root.appendingPathComponent("deploy/kubernetes").path, "1.30.0", "1.37.0",
+            ])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("4 manifests (Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, Service)"))
     }
 
-    @Test("a manifest with an unknown field, a short grace period or a fractional CPU is rejected",
-          .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)))
+    @Test(
+        "a manifest with an unknown field, a short grace period or a fractional CPU is rejected",
+        .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)))
     func brokenManifests() async throws {
         let python = try #require(DeploymentChecks.python, Comment(rawValue: DeploymentChecks.missing))
         let source = Self.root.appendingPathComponent("deploy/kubernetes")
@@ -39,8 +43,9 @@ struct DeploymentFilesTests {
         #expect(result.output.contains("CPU 1500m is not a whole number of cores"), "\(result.output)")
     }
 
-    @Test("the SageMaker requests in deploy/sagemaker pass botocore's parameter validation",
-          .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)))
+    @Test(
+        "the SageMaker requests in deploy/sagemaker pass botocore's parameter validation",
+        .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)))
     func sageMakerRequests() async throws {
         let python = try #require(DeploymentChecks.python, Comment(rawValue: DeploymentChecks.missing))
         let files: [(String, String, String)] = [

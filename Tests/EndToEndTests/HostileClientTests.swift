@@ -69,29 +69,51 @@ struct HostileClientTests {
     /// Ambiguous framing: NIO refuses each of these; the 400 names the problem, then the
     /// connection closes (what follows the head cannot be framed).
     static let ambiguousFraming: [(name: String, head: String, problem: String)] = [
-        ("Content-Length with Transfer-Encoding", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-         "both Content-Length and Transfer-Encoding"),
-        ("Transfer-Encoding with Content-Length", "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
-         "both Content-Length and Transfer-Encoding"),
-        ("two different Content-Length values", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
-         "two different Content-Length values (3 and 5)"),
-        ("the same Content-Length twice", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nabcde",
-         "Content-Length sent 2 times"),
-        ("a Content-Length list", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 5\r\n\r\nabcde",
-         #"Content-Length \"3, 5\" is not a number of bytes"#),
+        (
+            "Content-Length with Transfer-Encoding",
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "both Content-Length and Transfer-Encoding"
+        ),
+        (
+            "Transfer-Encoding with Content-Length",
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+            "both Content-Length and Transfer-Encoding"
+        ),
+        (
+            "two different Content-Length values", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
+            "two different Content-Length values (3 and 5)"
+        ),
+        (
+            "the same Content-Length twice", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nabcde",
+            "Content-Length sent 2 times"
+        ),
+        (
+            "a Content-Length list", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 5\r\n\r\nabcde",
+            #"Content-Length \"3, 5\" is not a number of bytes"#
+        ),
         ("obs-fold with a space", "GET /ping HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", "obsolete line folding is not accepted"),
         ("obs-fold with a tab", "GET /ping HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n\tb\r\n\r\n", "obsolete line folding is not accepted"),
         ("a bare LF after a header", "GET /ping HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n", "ends in a bare LF"),
         ("bare LFs throughout", "GET /ping HTTP/1.1\nHost: x\n\n", "ends in a bare LF"),
         ("a bare LF ending the head", "GET /ping HTTP/1.1\r\nHost: x\r\n\n", "ends in a bare LF"),
-        ("chunked, then gzip", "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
-         #"Transfer-Encoding \"chunked, gzip\" is not supported"#),
-        ("gzip, then chunked (NIO accepts it; the server refuses it)", "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
-         #"Transfer-Encoding \"gzip, chunked\" is not supported"#),
-        ("Transfer-Encoding twice", "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-         "Transfer-Encoding sent 2 times"),
-        ("whitespace before a header's colon", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nabcde",
-         #"whitespace between the header name \"Content-Length\" and its colon"#),
+        (
+            "chunked, then gzip", "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
+            #"Transfer-Encoding \"chunked, gzip\" is not supported"#
+        ),
+        (
+            "gzip, then chunked (NIO accepts it; the server refuses it)",
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            #"Transfer-Encoding \"gzip, chunked\" is not supported"#
+        ),
+        (
+            "Transfer-Encoding twice",
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "Transfer-Encoding sent 2 times"
+        ),
+        (
+            "whitespace before a header's colon", "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nabcde",
+            #"whitespace between the header name \"Content-Length\" and its colon"#
+        ),
     ]
 
     @Test("ambiguous framing gets a 400 naming the problem, then the connection closes")
@@ -135,7 +157,9 @@ struct HostileClientTests {
         let descriptors = stats.openDescriptors ?? 0
         print("descriptors: server holds \(descriptors) of 256 with 1,000 connections open")
         #expect(descriptors > 128 && descriptors < 200, "128 connections and the server's own descriptors (\(descriptors) open)")
-        #expect(await server.standardError(contains: "connection refused: too many open connections") || server.standardOutput.contains("too many open connections"))
+        #expect(
+            await server.standardError(contains: "connection refused: too many open connections")
+                || server.standardOutput.contains("too many open connections"))
 
         // The connections it holds are served.
         for client in clients.prefix(20) {
@@ -199,12 +223,16 @@ struct HostileClientTests {
                     #expect(response.status < 500, "\(label)")
                     for (headerName, headerValue) in response.headers {
                         #expect(allowed.contains(headerName.lowercased()), "\(label): unexpected response header \(headerName)")
-                        #expect(headerValue.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }, "\(label): \(headerName) carries non-ASCII")
+                        #expect(
+                            headerValue.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }, "\(label): \(headerName) carries non-ASCII"
+                        )
                     }
                     let id = try #require(response.header("x-request-id"))
                     #expect(!id.contains("Set-Cookie") && id.unicodeScalars.allSatisfy { $0.isASCII }, "\(label)")
                     if name == "X-Request-Id" {
-                        #expect(id.range(of: #"^[0-9a-f]{8}-[0-9a-f]+-[0-9a-f]+$"#, options: .regularExpression) != nil, "\(label): an unsafe id is replaced by a made one, got \(id)")
+                        #expect(
+                            id.range(of: #"^[0-9a-f]{8}-[0-9a-f]+-[0-9a-f]+$"#, options: .regularExpression) != nil,
+                            "\(label): an unsafe id is replaced by a made one, got \(id)")
                     }
                 }
             }

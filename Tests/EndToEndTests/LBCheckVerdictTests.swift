@@ -14,10 +14,13 @@ struct LBCheckVerdictTests {
             #"{"elapsedSeconds": \#(second), "intervalSeconds": 1, "failures": \#(failures[second] ?? 0)}"#
         }
         let total = failures.values.reduce(0, +)
-        return #"{"requests": 1000, "failures": \#(total), "failuresByKind": {}, "latencyMs": {"p50": 1, "p99": 2, "max": 3}, "generatorCPUPercent": 1, "timeSeries": [\#(points.joined(separator: ","))]}"#
+        return
+            #"{"requests": 1000, "failures": \#(total), "failuresByKind": {}, "latencyMs": {"p50": 1, "p99": 2, "max": 3}, "generatorCPUPercent": 1, "timeSeries": [\#(points.joined(separator: ","))]}"#
     }
 
-    static func events(crashDown: String = "1004.25", crashRestart: String = "1006.2", crashUp: String = "1006.6", balancer: String = "haproxy") -> String {
+    static func events(crashDown: String = "1004.25", crashRestart: String = "1006.2", crashUp: String = "1006.6", balancer: String = "haproxy")
+        -> String
+    {
         """
         {"load_start": 1000, "kill_at": 1004.2, "crash_down": \(crashDown), "crash_restart": \(crashRestart), "crash_up": \(crashUp),
          "crash_end": 1006.7, "term_at": 1008.5, "rolling_restart": 1009.0, "rolling_down": null, "rolling_up": null, "rolling_end": 1010.0,
@@ -39,8 +42,9 @@ struct LBCheckVerdictTests {
         return (run.status, result, run.output)
     }
 
-    @Test("failures in the crash window, in the rolling window and outside both are told apart",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: LBCheckVerdictTests.python)))
+    @Test(
+        "failures in the crash window, in the rolling window and outside both are told apart",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: LBCheckVerdictTests.python)))
     func attribution() async throws {
         // Seconds 1004-1005 and 1007-1008 (the crash window ends a second after the rejoin at
         // 1006.6, so it takes the second that straddles 1007.6), 1008-1009 (rolling restart),
@@ -55,8 +59,9 @@ struct LBCheckVerdictTests {
         #expect(run.output.contains("MISSED  rolling restart without failures"))
     }
 
-    @Test("no failures, fast detection and rejoin meet the targets; slow detection does not",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: LBCheckVerdictTests.python)))
+    @Test(
+        "no failures, fast detection and rejoin meet the targets; slow detection does not",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: LBCheckVerdictTests.python)))
     func targets() async throws {
         let clean = try await self.verdict(load: Self.load(failures: [2: 1]), events: Self.events())
         #expect(clean.status == 0, "\(clean.output)")
@@ -68,7 +73,8 @@ struct LBCheckVerdictTests {
         #expect(slow.output.contains("MISSED  detect_s <= 2"))
 
         // Restarted before the balancer noticed and nothing failed: never out of rotation, passes.
-        let quick = try await self.verdict(load: Self.load(failures: [:]), events: Self.events(crashDown: "null", crashRestart: "1004.21", crashUp: "null"))
+        let quick = try await self.verdict(
+            load: Self.load(failures: [:]), events: Self.events(crashDown: "null", crashRestart: "1004.21", crashUp: "null"))
         #expect(quick.status == 0, "\(quick.output)")
         #expect(quick.result["crash_marked_down"] as? Bool == false)
     }

@@ -61,7 +61,8 @@ struct LifecycleTests {
         try await Task.sleep(for: .milliseconds(50))
         server.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(20))
-        var attempts = 0, served = 0
+        var attempts = 0
+        var served = 0
         let deadline = Date().addingTimeInterval(0.6)
         while Date() < deadline, server.process.isRunning {
             attempts += 1

@@ -30,7 +30,7 @@ struct LoggingEndToEndTests {
         var lines: [[String: Any]] = []
         for _ in 0..<200 where lines.count < 2 {
             lines = Self.accessLines(server)
-            try await Task.sleep(nanoseconds: 10000000)
+            try await Task.sleep(nanoseconds: 10_000_000)
         }
         #expect(lines.count == 2)
         let first = try #require(lines.first)
@@ -40,7 +40,8 @@ struct LoggingEndToEndTests {
         #expect(first["route"] as? String == "/invocations")
         #expect(first["bytes_in"] as? Int == Self.row.utf8.count)
         #expect(first["bytes_out"] as? Int == ok.body.utf8.count)
-        let duration = try #require(first["duration_ms"] as? Double), model = try #require(first["model_ms"] as? Double)
+        let duration = try #require(first["duration_ms"] as? Double)
+        let model = try #require(first["model_ms"] as? Double)
         let queue = try #require(first["queue_ms"] as? Double)
         #expect(model > 0 && duration >= model + queue - 0.002, "the model's and the queue's time are inside the request's")
         let second = try #require(lines.last)
@@ -61,7 +62,7 @@ struct LoggingEndToEndTests {
         var logged: [Substring] = []
         for _ in 0..<200 where logged.isEmpty {
             logged = server.standardOutput.split(separator: "\n").filter { $0.contains("request failed") }
-            try await Task.sleep(nanoseconds: 10000000)
+            try await Task.sleep(nanoseconds: 10_000_000)
         }
         #expect(logged.count == 1)
         let line = String(logged.first ?? "")

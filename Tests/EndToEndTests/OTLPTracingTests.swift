@@ -11,6 +11,8 @@ import Testing
 /// which makes their absence a failure. Elsewhere the test is skipped with a message.
 @Suite("OTLP tracing end to end")
 struct OTLPTracingTests {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // The receiver's JSON field names.
     struct Span: Decodable {
         var trace_id: String
         var span_id: String
@@ -62,7 +64,8 @@ struct OTLPTracingTests {
             kill(receiver.processIdentifier, SIGKILL)
             receiver.waitUntilExit()
         }
-        let announced = String(decoding: receiverOutput.fileHandleForReading.availableData, as: UTF8.self)
+        let announcement = receiverOutput.fileHandleForReading
+        let announced = try await offThePool { String(decoding: announcement.availableData, as: UTF8.self) }
         let receiverPort = try #require(Int(announced.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
 
         let server = try await SwerveProcess.serve(
@@ -73,7 +76,8 @@ struct OTLPTracingTests {
             ], executable: binary)
         defer { server.stop() }
 
-        let callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736", callerSpan = "00f067aa0ba902b7"
+        let callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let callerSpan = "00f067aa0ba902b7"
         let row = "AK,55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4"
         let response = try await LoopbackClient.exchange(
             port: server.port,
@@ -91,7 +95,7 @@ struct OTLPTracingTests {
             spans = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Span.self, from: Data($0.utf8)) }
                 .filter { $0.trace_id == callerTrace }
             if spans.contains(where: { $0.kind == "SPAN_KIND_SERVER" }) && spans.count >= 9 { break }
-            try await Task.sleep(nanoseconds: 50000000)
+            try await Task.sleep(nanoseconds: 50_000_000)
         }
 
         let request = try #require(spans.first { $0.kind == "SPAN_KIND_SERVER" }, "spans received: \(spans.map(\.name))")

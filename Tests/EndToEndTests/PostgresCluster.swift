@@ -45,15 +45,21 @@ final class PostgresCluster: @unchecked Sendable {
         }
         port = try freePort()
         let data = directory.appendingPathComponent("data").path
-        let initdb = try await Self.runAsOwner(["\(Self.binDirectory)/initdb", "-D", data, "-U", "swerve", "--auth=trust",
-                                          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], in: directory)
+        let initdb = try await Self.runAsOwner(
+            [
+                "\(Self.binDirectory)/initdb", "-D", data, "-U", "swerve", "--auth=trust",
+                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            ], in: directory)
         guard initdb.status == 0 else {
             try? FileManager.default.removeItem(at: directory)
             throw ClusterError("initdb failed: \(initdb.output)")
         }
         let options = "-c listen_addresses=127.0.0.1 -c port=\(port) -c unix_socket_directories=\(directory.path) -c fsync=off"
-        let start = try await Self.runAsOwner(["\(Self.binDirectory)/pg_ctl", "-D", data, "-l", directory.appendingPathComponent("postgres.log").path,
-                                         "-o", options, "-w", "-t", "60", "start"], in: directory)
+        let start = try await Self.runAsOwner(
+            [
+                "\(Self.binDirectory)/pg_ctl", "-D", data, "-l", directory.appendingPathComponent("postgres.log").path,
+                "-o", options, "-w", "-t", "60", "start",
+            ], in: directory)
         guard start.status == 0 else {
             let log = (try? String(contentsOf: directory.appendingPathComponent("postgres.log"), encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(at: directory)
@@ -66,8 +72,10 @@ final class PostgresCluster: @unchecked Sendable {
     /// separated by `|`). `variables` become `psql -v NAME=VALUE`.
     @discardableResult
     func psql(_ sql: String, variables: [String: String] = [:]) async throws -> PSQLResult {
-        var arguments = ["-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)",
-                         "-U", "swerve", "-d", "postgres"]
+        var arguments = [
+            "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)",
+            "-U", "swerve", "-d", "postgres",
+        ]
         for (name, value) in variables.sorted(by: { $0.key < $1.key }) { arguments += ["-v", "\(name)=\(value)"] }
         arguments += ["-f", "-"]
         let result = try await Self.run("\(Self.binDirectory)/psql", arguments, input: sql)
@@ -77,9 +85,13 @@ final class PostgresCluster: @unchecked Sendable {
     /// Installs integrations/postgres/churn.sql pointing the `churn` endpoint at `swerveURL`.
     func installChurn(swerveURL: String) async throws {
         let script = SwerveProcess.repositoryRoot.appendingPathComponent("integrations/postgres/churn.sql").path
-        let result = try await Self.run("\(Self.binDirectory)/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "swerve_url=\(swerveURL)",
-                                                               "-h", "127.0.0.1", "-p", "\(port)", "-U", "swerve", "-d", "postgres",
-                                                               "-f", script], input: "")
+        let result = try await Self.run(
+            "\(Self.binDirectory)/psql",
+            [
+                "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "swerve_url=\(swerveURL)",
+                "-h", "127.0.0.1", "-p", "\(port)", "-U", "swerve", "-d", "postgres",
+                "-f", script,
+            ], input: "")
         guard result.status == 0 else { throw ClusterError("churn.sql failed (\(result.status)): \(result.stderr)") }
     }
 
@@ -87,9 +99,12 @@ final class PostgresCluster: @unchecked Sendable {
     func stop() {
         guard running else { return }
         running = false
-        if let command = try? Self.ownerCommand(["\(Self.binDirectory)/pg_ctl", "-D", directory.appendingPathComponent("data").path,
-                                                 "-m", "immediate", "-w", "stop"]),
-           let pid = try? Self.spawn(command[0], Array(command.dropFirst()), scratch: directory, currentDirectory: directory) {
+        if let command = try? Self.ownerCommand([
+            "\(Self.binDirectory)/pg_ctl", "-D", directory.appendingPathComponent("data").path,
+            "-m", "immediate", "-w", "stop",
+        ]),
+            let pid = try? Self.spawn(command[0], Array(command.dropFirst()), scratch: directory, currentDirectory: directory)
+        {
             var status: Int32 = 0
             while waitpid(pid.pid, &status, 0) < 0 && errno == EINTR {}
         }
@@ -116,8 +131,10 @@ final class PostgresCluster: @unchecked Sendable {
     /// Runs a program to completion with `input` on its standard input; its output goes through
     /// temporary files. The wait polls, so a test waiting for psql does not hold one of Swift
     /// concurrency's few threads (two on this machine) that other suites' async tests need.
-    static func run(_ executable: String, _ arguments: [String], input: String,
-                    currentDirectory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(
+        _ executable: String, _ arguments: [String], input: String,
+        currentDirectory: URL? = nil
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("swerve-spawn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -139,8 +156,10 @@ final class PostgresCluster: @unchecked Sendable {
     /// Spawned with posix_spawn and every descriptor above 2 closed, because pg_ctl leaves a
     /// daemon behind: a daemon that inherited Foundation.Process's exit-monitoring socket would
     /// keep that Process "running" for as long as the cluster runs.
-    static func spawn(_ executable: String, _ arguments: [String], scratch: URL,
-                      currentDirectory: URL?) throws -> (pid: pid_t, stdout: String, stderr: String) {
+    static func spawn(
+        _ executable: String, _ arguments: [String], scratch: URL,
+        currentDirectory: URL?
+    ) throws -> (pid: pid_t, stdout: String, stderr: String) {
         let inputPath = scratch.appendingPathComponent("stdin").path
         let outputPath = scratch.appendingPathComponent("stdout-\(UUID().uuidString)").path
         let errorPath = scratch.appendingPathComponent("stderr-\(UUID().uuidString)").path
@@ -162,7 +181,7 @@ final class PostgresCluster: @unchecked Sendable {
         let environment: [String] = ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "LC_ALL=C.UTF-8", "PGCONNECT_TIMEOUT=10"]
         let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else { throw ClusterError("cannot run \(executable): \(String(cString: strerror(spawned)))") }

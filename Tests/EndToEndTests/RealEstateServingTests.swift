@@ -10,8 +10,9 @@ struct RealEstateServingTests {
         let ping = try await LoopbackClient.exchange(port: server.port, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(ping.status == 200)
         #expect(ping.body.isEmpty)
-        // A start-up time; under a sanitizer (5-15x slower, RELIABILITY.md section 2) it is not one.
-        if !Sanitizer.isActive { #expect(Date().timeIntervalSince(server.launchedAt) < 5) }
+        // A loose bound (the debug binary, beside the other suites): the 1 s goal is measured by scripts/image-check.sh.
+        // Under a sanitizer (5-15x slower, RELIABILITY.md section 2) it is not checked.
+        if !Sanitizer.isActive { #expect(Date().timeIntervalSince(server.launchedAt) < 15) }
 
         let client = try LoopbackClient(port: server.port)
         try await client.send(invocationRequest(#"{"distance": 150}"#))
@@ -31,8 +32,11 @@ struct RealEstateServingTests {
     @Test("the 200 golden rows, one CSV request")
     func golden() async throws {
         let server = try await SwerveProcess.serve(model: "real-estate")
-        let lines = try String(contentsOf: SwerveProcess.repositoryRoot.appendingPathComponent("Tests/ModelRuntimesTests/Fixtures/golden/real-estate.csv"), encoding: .utf8)
-            .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        let lines = try String(
+            contentsOf: SwerveProcess.repositoryRoot.appendingPathComponent("Tests/ModelRuntimesTests/Fixtures/golden/real-estate.csv"),
+            encoding: .utf8
+        )
+        .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
         let body = lines.map { String($0[1]) }.joined(separator: "\n")
         let response = try await LoopbackClient.exchange(port: server.port, invocationRequest(body, contentType: "text/csv"))
         #expect(response.status == 200)
@@ -61,7 +65,9 @@ struct RealEstateServingTests {
             let client = try LoopbackClient(port: server.port)
             let junk = (0..<Int.random(in: 1...3000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             if round % 2 == 0 {
-                try await client.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: \(["application/json", "text/csv", "application/jsonlines"][round % 3])\r\nContent-Length: \(junk.count)\r\n\r\n")
+                try await client.send(
+                    "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: \(["application/json", "text/csv", "application/jsonlines"][round % 3])\r\nContent-Length: \(junk.count)\r\n\r\n"
+                )
                 try await client.send(bytes: junk)
                 let response = try await client.response()
                 #expect(response.status >= 400 && response.status < 500, "\(response.status) \(response.body)")
@@ -76,11 +82,13 @@ struct RealEstateServingTests {
     @Test("SAGEMAKER_* variables: port, model directory, workers, payload limit, default accept")
     func environment() async throws {
         let port = try freePort()
-        let server = try SwerveProcess(["serve"], environment: [
-            "SAGEMAKER_BIND_TO_PORT": "\(port)", "SM_MODEL_DIR": SwerveProcess.model("real-estate"),
-            "SAGEMAKER_MODEL_SERVER_WORKERS": "3", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "1",
-            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-        ])
+        let server = try SwerveProcess(
+            ["serve"],
+            environment: [
+                "SAGEMAKER_BIND_TO_PORT": "\(port)", "SM_MODEL_DIR": SwerveProcess.model("real-estate"),
+                "SAGEMAKER_MODEL_SERVER_WORKERS": "3", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "1",
+                "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+            ])
         try server.waitForPort()
         #expect(server.port == port)
         let parameters = try await LoopbackClient.exchange(port: port, "GET /execution-parameters HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -94,7 +102,8 @@ struct RealEstateServingTests {
 
     @Test("a request over SAGEMAKER_MODEL_SERVER_TIMEOUT gets a 504 and the server goes on")
     func deadline() async throws {
-        let server = try await SwerveProcess.serve(model: "real-estate", environment: ["SAGEMAKER_MODEL_SERVER_TIMEOUT": "0.001", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "20"])
+        let server = try await SwerveProcess.serve(
+            model: "real-estate", environment: ["SAGEMAKER_MODEL_SERVER_TIMEOUT": "0.001", "SAGEMAKER_MAX_PAYLOAD_IN_MB": "20"])
         let body = String(repeating: "150\n1000\n", count: 1_000_000)
         let response = try await LoopbackClient.exchange(port: server.port, invocationRequest(body, contentType: "text/csv"))
         #expect(response.status == 504)

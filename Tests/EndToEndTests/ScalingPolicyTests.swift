@@ -3,8 +3,9 @@ import Testing
 
 @Suite("swerve load --find-capacity: the SageMaker scaling policy", .serialized)
 struct ScalingPolicyTests {
-    @Test("--find-capacity writes a PutScalingPolicy request that botocore's service model accepts",
-          .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)), .timeLimit(.minutes(2)))
+    @Test(
+        "--find-capacity writes a PutScalingPolicy request that botocore's service model accepts",
+        .enabled(if: DeploymentChecks.enabled, Comment(rawValue: DeploymentChecks.missing)), .timeLimit(.minutes(2)))
     func policyAcceptedByBotocore() async throws {
         let python = try #require(DeploymentChecks.python, Comment(rawValue: DeploymentChecks.missing))
         let server = try await SwerveProcess.serve(model: "real-estate")
@@ -37,7 +38,8 @@ struct ScalingPolicyTests {
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
         #expect(NSDictionary(dictionary: written).isEqual(to: policy), "the file holds the printed policy")
 
-        let accepted = await DeploymentChecks.run(python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", file.path])
+        let accepted = await DeploymentChecks.run(
+            python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", file.path])
         #expect(accepted.status == 0, "\(accepted.output)")
 
         // The validator is not a rubber stamp: a target given as text and a misspelt metric are rejected.
@@ -48,7 +50,8 @@ struct ScalingPolicyTests {
         let brokenText = String(decoding: try JSONSerialization.data(withJSONObject: broken), as: UTF8.self)
         let brokenFile = try DeploymentChecks.temporaryFile(brokenText, suffix: ".json")
         defer { try? FileManager.default.removeItem(at: brokenFile) }
-        let rejected = await DeploymentChecks.run(python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", brokenFile.path])
+        let rejected = await DeploymentChecks.run(
+            python, [DeploymentChecks.script("check_aws_request.py"), "application-autoscaling", "PutScalingPolicy", brokenFile.path])
         #expect(rejected.status == 1, "\(rejected.output)")
         #expect(rejected.output.contains("Invalid type for parameter TargetTrackingScalingPolicyConfiguration.TargetValue"), "\(rejected.output)")
         #expect(rejected.output.contains("'SageMakerInvocationsPerInstance' is not one of"), "\(rejected.output)")

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking TCP client on 127.0.0.1 that sends raw bytes and reads raw responses, so tests can
@@ -74,11 +75,17 @@ public final class LoopbackClient: @unchecked Sendable {
     }
 
     public enum ClientError: Error {
-        case socket(Int32), connect(Int32), send(Int32), receive(Int32), closed
+        case socket(Int32)
+        case connect(Int32)
+        case send(Int32)
+        case receive(Int32)
+        case closed
     }
 }
 
 /// An HTTP/1.1 POST to /invocations.
-public func invocationRequest(_ body: String, contentType: String = "application/json", extraHeaders: String = "", path: String = "/invocations") -> String {
+public func invocationRequest(_ body: String, contentType: String = "application/json", extraHeaders: String = "", path: String = "/invocations")
+    -> String
+{
     "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
 }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import InferenceServer
 import Logging
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Access log: one JSON line per response, sampled and capped, errors always")
 struct AccessLogTests {
@@ -13,7 +14,10 @@ struct AccessLogTests {
     @Test("a line has time, method, route, status, bytes, latencies, request id and trace id")
     func lineFields() async throws {
         let log = LogCapture()
-        let server = try TestServer(accessLogger: log.logger) { $0.accessLog.enabled = true; $0.inlineMaxMicroseconds = 0 }
+        let server = try TestServer(accessLogger: log.logger) {
+            $0.accessLog.enabled = true
+            $0.inlineMaxMicroseconds = 0
+        }
         let connection = try await server.connect()
         try await connection.send(invocation("echo:hello", extraHeaders: "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"))
         let response = try await connection.response()
@@ -48,7 +52,10 @@ struct AccessLogTests {
     @Test("sampling 0 writes no successful line but every 4xx and 5xx")
     func errorsBypassSampling() async throws {
         let log = LogCapture()
-        let server = try TestServer(accessLogger: log.logger) { $0.accessLog.enabled = true; $0.accessLog.sampleRate = 0 }
+        let server = try TestServer(accessLogger: log.logger) {
+            $0.accessLog.enabled = true
+            $0.accessLog.sampleRate = 0
+        }
         let connection = try await server.connect()
         for body in ["echo:a", "bad", "echo:b", "crash", "echo:c"] {
             try await connection.send(invocation(body))

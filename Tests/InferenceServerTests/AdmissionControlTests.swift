@@ -1,5 +1,6 @@
-@testable import InferenceServer
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Admission by expected wait, on numbers instead of a clock")
 struct AdmissionControlTests {

@@ -1,7 +1,8 @@
-@testable import InferenceServer
 import NIOCore
 import NIOHTTP1
 import Testing
+
+@testable import InferenceServer
 
 /// The in-process side of RELIABILITY.md section 4 (the end-to-end tests are in
 /// `EndToEndTests/HostileClientTests.swift`): the connection's backpressure on NIO's testing
@@ -42,12 +43,14 @@ struct BackpressureAndFramingTests {
         HTTPRequestHead(version: .http1_1, method: .POST, uri: "/invocations", headers: HTTPHeaders(headers))
     }
 
-    @Test("the state machine refuses ambiguous framing even if a parser let it through", arguments: [
-        ([("Content-Length", "5"), ("Transfer-Encoding", "chunked")], "both Content-Length and Transfer-Encoding"),
-        ([("Content-Length", "5"), ("content-length", "5")], "Content-Length sent 2 times"),
-        ([("Transfer-Encoding", "gzip, chunked")], #"Transfer-Encoding "gzip, chunked" is not supported"#),
-        ([("Transfer-Encoding", "identity")], #"Transfer-Encoding "identity" is not supported"#),
-    ])
+    @Test(
+        "the state machine refuses ambiguous framing even if a parser let it through",
+        arguments: [
+            ([("Content-Length", "5"), ("Transfer-Encoding", "chunked")], "both Content-Length and Transfer-Encoding"),
+            ([("Content-Length", "5"), ("content-length", "5")], "Content-Length sent 2 times"),
+            ([("Transfer-Encoding", "gzip, chunked")], #"Transfer-Encoding "gzip, chunked" is not supported"#),
+            ([("Transfer-Encoding", "identity")], #"Transfer-Encoding "identity" is not supported"#),
+        ])
     func stateMachineRefuses(_ headers: [(String, String)], _ problem: String) {
         var machine = ConnectionStateMachine(limits: ConnectionLimits(ServerConfiguration()), openedAt: .now())
         guard case .fail(let error) = machine.headReceived(head(headers), at: .now()) else {
@@ -69,15 +72,17 @@ struct BackpressureAndFramingTests {
         }
     }
 
-    @Test("the diagnosis names the problem in a refused head, from its start or from a later line", arguments: [
-        ("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", FramingProblem.lengthAndTransferEncoding),
-        ("Content-Length: 3\r\nContent-Length: 5\r\n\r\nabcde", FramingProblem.differentLengths("3", "5")),
-        ("GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", FramingProblem.obsFold),
-        ("GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n", FramingProblem.bareLF),
-        ("GET / HTTP/1.1\r\nA: b\r\n\r\nbody with a bare \n in it", nil),
-        ("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nabcde", nil),
-        ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", nil),
-    ] as [(String, String?)])
+    @Test(
+        "the diagnosis names the problem in a refused head, from its start or from a later line",
+        arguments: [
+            ("POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", FramingProblem.lengthAndTransferEncoding),
+            ("Content-Length: 3\r\nContent-Length: 5\r\n\r\nabcde", FramingProblem.differentLengths("3", "5")),
+            ("GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", FramingProblem.obsFold),
+            ("GET / HTTP/1.1\r\nA: b\nC: d\r\n\r\n", FramingProblem.bareLF),
+            ("GET / HTTP/1.1\r\nA: b\r\n\r\nbody with a bare \n in it", nil),
+            ("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\nabcde", nil),
+            ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", nil),
+        ] as [(String, String?)])
     func diagnosis(_ head: String, _ expected: String?) {
         #expect(FramingProblem.diagnose(ByteBuffer(string: head).readableBytesView) == expected)
     }

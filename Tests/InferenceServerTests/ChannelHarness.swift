@@ -1,14 +1,15 @@
+import CoreMetrics
 import Foundation
 import HTTPTestSupport
-@testable import InferenceServer
+import Logging
 import ModelRuntimes
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import Testing
-import CoreMetrics
-import Logging
 import Tracing
+
+@testable import InferenceServer
 
 /// One server connection on NIO's thread-safe testing channel: bytes in, responses out, with
 /// virtual time for the idle and request timers.

@@ -1,8 +1,9 @@
-@testable import InferenceServer
 import Logging
 import ModelRuntimes
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Configuration from the SageMaker environment")
 struct ConfigurationTests {
@@ -48,11 +49,13 @@ struct ConfigurationTests {
         #expect(configuration.emf.variantName == "v2")
     }
 
-    @Test("malformed values are refused naming the variable", arguments: [
-        ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MODEL_SERVER_WORKERS", "0"),
-        ("SAGEMAKER_MODEL_SERVER_TIMEOUT", "-1"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "lots"),
-        ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "csv"), ("SAGEMAKER_CONTAINER_LOG_LEVEL", "loud"), ("SWERVE_EMF", "maybe"),
-    ])
+    @Test(
+        "malformed values are refused naming the variable",
+        arguments: [
+            ("SAGEMAKER_BIND_TO_PORT", "http"), ("SAGEMAKER_BIND_TO_PORT", "70000"), ("SAGEMAKER_MODEL_SERVER_WORKERS", "0"),
+            ("SAGEMAKER_MODEL_SERVER_TIMEOUT", "-1"), ("SAGEMAKER_MAX_PAYLOAD_IN_MB", "lots"),
+            ("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "csv"), ("SAGEMAKER_CONTAINER_LOG_LEVEL", "loud"), ("SWERVE_EMF", "maybe"),
+        ])
     func malformed(name: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) { try ServerConfiguration(environment: [name: value]) }
         #expect(error?.name == name)

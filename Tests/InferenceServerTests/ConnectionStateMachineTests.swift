@@ -1,9 +1,10 @@
-@testable import InferenceServer
 import ModelRuntimes
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import Testing
+
+@testable import InferenceServer
 
 @Suite("The connection state machine, transition by transition")
 struct ConnectionStateMachineTests {
@@ -16,7 +17,9 @@ struct ConnectionStateMachineTests {
         return ConnectionLimits(configuration)
     }
 
-    private func head(_ method: HTTPMethod = .POST, _ uri: String = "/invocations", headers: [(String, String)] = [], version: HTTPVersion = .http1_1) -> HTTPRequestHead {
+    private func head(_ method: HTTPMethod = .POST, _ uri: String = "/invocations", headers: [(String, String)] = [], version: HTTPVersion = .http1_1)
+        -> HTTPRequestHead
+    {
         HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers))
     }
 

@@ -1,8 +1,9 @@
 import CoreMetrics
 import Foundation
-@testable import InferenceServer
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import InferenceServer
 
 @Suite("CloudWatch Embedded Metric Format")
 struct EMFTests {
@@ -47,8 +48,9 @@ struct EMFTests {
         let xgboost = try #require(documents.first { $0["ContainerName"] as? String == "xgboost" })
         #expect(xgboost["ModelName"] as? String == "churn")
         #expect(xgboost["ContainerCPUTime"] as? Double == 0.125)
-        #expect(((xgboost["_aws"] as! [String: Any])["CloudWatchMetrics"] as! [[String: Any]])[0]["Dimensions"] as? [[String]]
-            == [["EndpointName", "VariantName", "ContainerName"]])
+        #expect(
+            ((xgboost["_aws"] as! [String: Any])["CloudWatchMetrics"] as! [[String: Any]])[0]["Dimensions"] as? [[String]]
+                == [["EndpointName", "VariantName", "ContainerName"]])
 
         lines.withLockedValue { $0.removeAll() }
         reporter.report()

@@ -1,8 +1,9 @@
 import Foundation
-@testable import InferenceServer
 import Logging
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Failures are visible: every 5xx and every error caught on a connection is logged once")
 struct FailureLoggingTests {
@@ -11,7 +12,8 @@ struct FailureLoggingTests {
         let log = LogCapture()
         let server = try TestServer(logger: log.logger)
         let connection = try await server.connect()
-        try await connection.send(invocation("crash", extraHeaders: "X-Request-Id: crash-1\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"))
+        try await connection.send(
+            invocation("crash", extraHeaders: "X-Request-Id: crash-1\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"))
         let response = try await connection.response()
         #expect(response.status == 500)
         #expect(response.header("content-type") == "application/json")
@@ -59,7 +61,8 @@ struct FailureLoggingTests {
         let connection = try await server.connect()
         try await connection.send("GET /ping HTTP/1.1\r\nHost: x\r\nX-Request-Id: before-the-bad-one\r\n\r\n")
         #expect(try await connection.response().status == 200)
-        try await connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\nX-Request-Id: broken-7\r\n\r\nabc")
+        try await connection.send(
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\nX-Request-Id: broken-7\r\n\r\nabc")
         let response = try await connection.response()
         #expect(response.status == 400)
         let caught = log.entries("error on connection")

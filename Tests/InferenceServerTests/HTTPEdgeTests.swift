@@ -1,7 +1,8 @@
 import Foundation
-@testable import InferenceServer
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("HTTP edge: keep-alive, pipelining, bodies, limits")
 struct HTTPEdgeTests {
@@ -29,7 +30,8 @@ struct HTTPEdgeTests {
     func pipelining() async throws {
         let server = try TestServer(workers: 3)
         let connection = try await server.connect()
-        try await connection.send(invocation("sleep:150") + invocation("echo:second") + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n" + invocation("echo:fourth"))
+        try await connection.send(
+            invocation("sleep:150") + invocation("echo:second") + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n" + invocation("echo:fourth"))
         let bodies = try await [connection.response(), connection.response(), connection.response(), connection.response()].map(\.body)
         #expect(bodies == ["slept 150", "second", "", "fourth"])
         await server.stop()
@@ -39,7 +41,8 @@ struct HTTPEdgeTests {
     func chunkedBody() async throws {
         let server = try TestServer()
         let connection = try await server.connect()
-        try await connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\necho:\r\n")
+        try await connection.send(
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\necho:\r\n")
         try await connection.send("3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n")
         let response = try await connection.response()
         #expect(response.status == 200)
@@ -51,7 +54,8 @@ struct HTTPEdgeTests {
     func expectContinue() async throws {
         let server = try TestServer { $0.maxPayloadBytes = 1024 }
         let connection = try await server.connect()
-        try await connection.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n")
+        try await connection.send(
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n")
         #expect(try await connection.response().status == 100)
         try await connection.send("echo:ok")
         let answer = try await connection.response()
@@ -59,7 +63,8 @@ struct HTTPEdgeTests {
         #expect(answer.body == "ok")
 
         let refused = try await server.connect()
-        try await refused.send("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+        try await refused.send(
+            "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
         let response = try await refused.response()
         #expect(response.status == 413)
         #expect(response.body.contains("payload_too_large"))
@@ -113,7 +118,10 @@ struct HTTPEdgeTests {
 
     @Test("oversized header sections get 431, long URIs 414, garbage 400; each closes the connection")
     func protocolLimits() async throws {
-        let server = try TestServer { $0.maxHeaderBytes = 1024; $0.maxURILength = 256 }
+        let server = try TestServer {
+            $0.maxHeaderBytes = 1024
+            $0.maxURILength = 256
+        }
         let headers = try await server.connect()
         try await headers.send("GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n")
         #expect(try await headers.response().status == 431)

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTestSupport
-@testable import InferenceServer
 import ModelRuntimes
 import Testing
+
+@testable import InferenceServer
 
 @Suite("/ping tells a load balancer the truth")
 struct HealthTests {

@@ -1,9 +1,10 @@
+import CoreMetrics
 import Foundation
 import HTTPTestSupport
-@testable import InferenceServer
 import ModelRuntimes
-import CoreMetrics
 import NIOConcurrencyHelpers
+
+@testable import InferenceServer
 
 /// `SwerveServer.run` over `ScriptedModel` in this process, on a loopback port: the whole
 /// server (listener, event loops, workers, services) without a child process, so tests can

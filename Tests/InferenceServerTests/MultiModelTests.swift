@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTestSupport
-@testable import InferenceServer
 import ModelRuntimes
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import InferenceServer
 
 /// A multi-model `SwerveServer` in this process, serving `ScriptedModel` directories, so tests
 /// can hold requests with gates and rank labels on a short interval.
@@ -125,7 +126,12 @@ struct MultiModelTests {
             #expect(try await server.exchange("DELETE /models/flicker HTTP/1.1\r\nHost: x\r\n\r\n").status == 200)
         }
         stop.set()
-        await withCheckedContinuation { continuation in DispatchQueue.global().async { finished.wait(); continuation.resume() } }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                finished.wait()
+                continuation.resume()
+            }
+        }
         let seen = statuses.withLockedValue { $0 }
         #expect(Set(seen.keys).isSubset(of: [200, 404]), "\(seen)")
         #expect(seen[200, default: 0] > 0 && seen[404, default: 0] > 0, "\(seen)")
@@ -165,9 +171,10 @@ final class ManagedFlag: Sendable {
     func set() { box.withLockedValue { $0 = true } }
 }
 
-/// Polls `condition` every 20 ms for up to 10 s; throws `TestTimeout` if it never holds.
+/// Polls `condition` every 20 ms for up to 30 s (the whole suite runs beside it); throws
+/// `TestTimeout` if it never holds.
 func eventually(_ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(10)
+    let deadline = Date().addingTimeInterval(30)
     while Date() < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(20))
@@ -177,11 +184,13 @@ func eventually(_ condition: () async throws -> Bool) async throws {
 
 @Suite("Multi-model routes and what single-model mode makes of them")
 struct MultiModelRouteTests {
-    @Test("paths map to a closed set of route labels, whatever the model name", arguments: [
-        ("/models", RouteLabel.models), ("/models/a", .model), ("/models/a.b-c_d/invoke", .modelInvocation),
-        ("/models/", .other), ("/models/a/b", .other), ("/models/a/invoke/b", .other), ("/models//invoke", .other),
-        ("/modelsx", .other), ("/invocations", .invocations),
-    ] as [(String, RouteLabel)])
+    @Test(
+        "paths map to a closed set of route labels, whatever the model name",
+        arguments: [
+            ("/models", RouteLabel.models), ("/models/a", .model), ("/models/a.b-c_d/invoke", .modelInvocation),
+            ("/models/", .other), ("/models/a/b", .other), ("/models/a/invoke/b", .other), ("/models//invoke", .other),
+            ("/modelsx", .other), ("/invocations", .invocations),
+        ] as [(String, RouteLabel)])
     func labels(path: String, route: RouteLabel) {
         #expect(RouteLabel(path: path[...]) == route)
     }

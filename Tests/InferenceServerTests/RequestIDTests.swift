@@ -1,7 +1,8 @@
 import Foundation
-@testable import InferenceServer
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Request ids and echoed headers: every response carries X-Request-Id, no client can inject a header")
 struct RequestIDTests {
@@ -15,7 +16,9 @@ struct RequestIDTests {
         let second = try await server.connect()
         var ids: [String] = []
         for connection in [first, second] {
-            for request in [invocation("echo:a"), "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", invocation("bad")] {
+            for request in [
+                invocation("echo:a"), "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", invocation("bad"),
+            ] {
                 try await connection.send(request)
                 let response = try await connection.response()
                 let id = try #require(response.header("x-request-id"))
@@ -85,14 +88,17 @@ struct RequestIDTests {
         let connection = try await server.connect()
         let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         let amzn = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
-        try await connection.send(invocation("echo:a", extraHeaders: "traceparent: \(traceparent)\r\ntracestate: vendor=x,other=y\r\nX-Amzn-Trace-Id: \(amzn)\r\n"))
+        try await connection.send(
+            invocation("echo:a", extraHeaders: "traceparent: \(traceparent)\r\ntracestate: vendor=x,other=y\r\nX-Amzn-Trace-Id: \(amzn)\r\n"))
         let traced = try await connection.response()
         #expect(traced.header("traceparent") == traceparent)
         #expect(traced.header("tracestate") == "vendor=x,other=y")
         #expect(traced.header("x-amzn-trace-id") == amzn)
 
-        for bad in ["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
-                    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"] {
+        for bad in [
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ] {
             try await connection.send(invocation("echo:a", extraHeaders: "traceparent: \(bad)\r\ntracestate: a=b\r\n"))
             let response = try await connection.response()
             #expect(response.header("traceparent") == nil, "\(bad)")

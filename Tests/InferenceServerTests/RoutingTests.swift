@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTestSupport
-@testable import InferenceServer
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Routes, statuses and error bodies")
 struct RoutingTests {
@@ -22,13 +23,15 @@ struct RoutingTests {
         await server.stop()
     }
 
-    @Test("unknown paths get 404, wrong methods 405 with Allow", arguments: [
-        ("GET /nope HTTP/1.1", 404, nil),
-        ("GET /invocations HTTP/1.1", 405, "POST"),
-        ("POST /ping HTTP/1.1", 405, "GET, HEAD"),
-        ("DELETE /execution-parameters HTTP/1.1", 405, "GET"),
-        ("GET /endpoints/my-endpoint/invocations HTTP/1.1", 405, "POST"),
-    ] as [(String, Int, String?)])
+    @Test(
+        "unknown paths get 404, wrong methods 405 with Allow",
+        arguments: [
+            ("GET /nope HTTP/1.1", 404, nil),
+            ("GET /invocations HTTP/1.1", 405, "POST"),
+            ("POST /ping HTTP/1.1", 405, "GET, HEAD"),
+            ("DELETE /execution-parameters HTTP/1.1", 405, "GET"),
+            ("GET /endpoints/my-endpoint/invocations HTTP/1.1", 405, "POST"),
+        ] as [(String, Int, String?)])
     func statuses(line: String, status: Int, allow: String?) async throws {
         let server = try TestServer()
         let response = try await exchange("\(line)\r\nHost: x\r\nContent-Length: 0\r\n\r\n", server: server)
@@ -41,7 +44,8 @@ struct RoutingTests {
     @Test("the SageMaker runtime path works like /invocations")
     func runtimePath() async throws {
         let server = try TestServer()
-        let response = try await exchange(invocation("echo:runtime").replacingOccurrences(of: "/invocations", with: "/endpoints/ep-1/invocations"), server: server)
+        let response = try await exchange(
+            invocation("echo:runtime").replacingOccurrences(of: "/invocations", with: "/endpoints/ep-1/invocations"), server: server)
         #expect(response.body == "runtime")
         await server.stop()
     }
@@ -74,7 +78,8 @@ struct RoutingTests {
     @Test("custom attributes reach the model")
     func customAttributes() async throws {
         let server = try TestServer()
-        let response = try await exchange(invocation("attributes", extraHeaders: "X-Amzn-SageMaker-Custom-Attributes: output=probability\r\n"), server: server)
+        let response = try await exchange(
+            invocation("attributes", extraHeaders: "X-Amzn-SageMaker-Custom-Attributes: output=probability\r\n"), server: server)
         #expect(response.body == "output=probability")
         await server.stop()
     }

@@ -1,10 +1,11 @@
 import CoreMetrics
 import Foundation
 import HTTPTestSupport
-@testable import InferenceServer
 import MetricsTestKit
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Server metrics, recorded through swift-metrics' test kit", .serialized)
 struct ServerMetricsTests {
@@ -58,7 +59,9 @@ struct ServerMetricsTests {
     @Test("503 rejections are counted")
     func rejections() async throws {
         let server = try TestServer(workers: 1, queueDepth: 1, metrics: factory)
-        let busy = try await server.connect(), queued = try await server.connect(), refused = try await server.connect()
+        let busy = try await server.connect()
+        let queued = try await server.connect()
+        let refused = try await server.connect()
         let gate = "reject-\(UUID())"
         try await busy.send(invocation("wait:\(gate)"))
         while server.pool.waiting > 0 { try await Task.sleep(for: .milliseconds(5)) }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import InferenceServer
 import NIOCore
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Idle timeout, slowloris and the request deadline")
 struct TimeoutTests {

@@ -1,9 +1,10 @@
 import Foundation
 import InMemoryTracing
-@testable import InferenceServer
 import NIOCore
 import Testing
 import Tracing
+
+@testable import InferenceServer
 
 @Suite("Tracing: a span per request, children for queue wait and every stage, context in and out")
 struct TracingTests {

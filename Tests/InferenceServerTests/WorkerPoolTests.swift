@@ -1,11 +1,12 @@
 import Atomics
 import Foundation
-@testable import InferenceServer
 import ModelRuntimes
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import Testing
+
+@testable import InferenceServer
 
 @Suite("Worker pool: concurrency bound, admission, drain, parallel chunks")
 struct WorkerPoolTests {
@@ -26,7 +27,13 @@ struct WorkerPoolTests {
     private func runAll(_ pool: WorkerPool, jobs: Int, body: @escaping @Sendable () -> Void) async throws -> Int {
         let done = ManagedAtomic(0)
         var accepted = 0
-        for _ in 0..<jobs where pool.admits(.init(bytes: 1) { _ in body(); done.wrappingIncrement(ordering: .relaxed) }) {
+        for _ in 0..<jobs
+        where pool.admits(
+            .init(bytes: 1) { _ in
+                body()
+                done.wrappingIncrement(ordering: .relaxed)
+            })
+        {
             accepted += 1
         }
         pool.wake()
@@ -38,7 +45,8 @@ struct WorkerPoolTests {
     func concurrencyBound() async throws {
         let pool = WorkerPool(workerCount: 3, queueDepth: 100, maxQueuedBytes: 1 << 20)
         pool.start()
-        let running = ManagedAtomic(0), peak = ManagedAtomic(0)
+        let running = ManagedAtomic(0)
+        let peak = ManagedAtomic(0)
         let accepted = try await runAll(pool, jobs: 40) {
             let now = running.wrappingIncrementThenLoad(ordering: .relaxed)
             var seen = peak.load(ordering: .relaxed)
@@ -72,7 +80,14 @@ struct WorkerPoolTests {
     func drain() async throws {
         let pool = WorkerPool(workerCount: 2, queueDepth: 100, maxQueuedBytes: 1 << 20)
         let done = ManagedAtomic(0)
-        for _ in 0..<30 { #expect(pool.admits(.init(bytes: 0) { _ in usleep(1000); done.wrappingIncrement(ordering: .relaxed) })) }
+        for _ in 0..<30 {
+            #expect(
+                pool.admits(
+                    .init(bytes: 0) { _ in
+                        usleep(1000)
+                        done.wrappingIncrement(ordering: .relaxed)
+                    }))
+        }
         pool.start()
         pool.wake()
         await pool.shutdownGracefully()
@@ -182,11 +197,14 @@ struct WorkerPoolTests {
         let pool = WorkerPool(workerCount: 2, queueDepth: 1000, maxQueuedBytes: 1 << 30, inlineMaxMicroseconds: 100_000)
         for _ in 0..<AdmissionControl.warmUp { pool.learn(bytes: 1, nanoseconds: 1_000) }
         pool.start()
-        let running = ManagedAtomic(0), peak = ManagedAtomic(0)
+        let running = ManagedAtomic(0)
+        let peak = ManagedAtomic(0)
         @Sendable func work() {
             let now = running.wrappingIncrementThenLoad(ordering: .relaxed)
             var seen = peak.load(ordering: .relaxed)
-            while now > seen, !peak.compareExchange(expected: seen, desired: now, ordering: .relaxed).exchanged { seen = peak.load(ordering: .relaxed) }
+            while now > seen, !peak.compareExchange(expected: seen, desired: now, ordering: .relaxed).exchanged {
+                seen = peak.load(ordering: .relaxed)
+            }
             usleep(300)
             running.wrappingDecrement(ordering: .relaxed)
         }

@@ -1,5 +1,6 @@
-@testable import LoadTesting
 import Testing
+
+@testable import LoadTesting
 
 @Suite("Capacity search")
 struct CapacitySearchTests {
@@ -10,10 +11,11 @@ struct CapacitySearchTests {
         while let rate = search.nextRate {
             tried.append(rate)
             let passed = rate <= limit
-            search.record(CapacityStep(
-                rate: rate, requests: 1, failureRatio: 0, p90Ms: 1, p99Ms: 1, cpuPercent: nil,
-                passed: passed, failedOn: passed ? nil : "p90"
-            ))
+            search.record(
+                CapacityStep(
+                    rate: rate, requests: 1, failureRatio: 0, p90Ms: 1, p99Ms: 1, cpuPercent: nil,
+                    passed: passed, failedOn: passed ? nil : "p90"
+                ))
         }
         return (tried, search)
     }
@@ -124,24 +126,25 @@ struct SageMakerScalingPolicyTests {
             variant: .init(endpointName: "churn-prod", variantName: "AllTraffic"), invocationsPerInstancePerMinute: 1499.6
         )
         let json = try policy.encoded()
-        #expect(json == """
-            {
-              "PolicyName" : "churn-prod-AllTraffic-invocations-per-instance",
-              "PolicyType" : "TargetTrackingScaling",
-              "ResourceId" : "endpoint/churn-prod/variant/AllTraffic",
-              "ScalableDimension" : "sagemaker:variant:DesiredInstanceCount",
-              "ServiceNamespace" : "sagemaker",
-              "TargetTrackingScalingPolicyConfiguration" : {
-                "PredefinedMetricSpecification" : {
-                  "PredefinedMetricType" : "SageMakerVariantInvocationsPerInstance"
-                },
-                "ScaleInCooldown" : 300,
-                "ScaleOutCooldown" : 60,
-                "TargetValue" : 1500
-              }
-            }
+        #expect(
+            json == """
+                {
+                  "PolicyName" : "churn-prod-AllTraffic-invocations-per-instance",
+                  "PolicyType" : "TargetTrackingScaling",
+                  "ResourceId" : "endpoint/churn-prod/variant/AllTraffic",
+                  "ScalableDimension" : "sagemaker:variant:DesiredInstanceCount",
+                  "ServiceNamespace" : "sagemaker",
+                  "TargetTrackingScalingPolicyConfiguration" : {
+                    "PredefinedMetricSpecification" : {
+                      "PredefinedMetricType" : "SageMakerVariantInvocationsPerInstance"
+                    },
+                    "ScaleInCooldown" : 300,
+                    "ScaleOutCooldown" : 60,
+                    "TargetValue" : 1500
+                  }
+                }
 
-            """)
+                """)
     }
 
     @Test("endpoint and variant names follow SageMaker's rule")

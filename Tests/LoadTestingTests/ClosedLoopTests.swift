@@ -1,6 +1,7 @@
 import Foundation
-@testable import LoadTesting
 import Testing
+
+@testable import LoadTesting
 
 extension LiveTests {
     @Suite("Closed-loop users")
@@ -41,7 +42,9 @@ extension LiveTests {
 
         @Test(
             "users spawn at the spawn rate, and the time series shows them",
-            .disabled(if: ProcessInfo.processInfo.environment["SWERVE_SANITIZER"] != nil, "a spawn schedule in real time; a sanitizer's slowdown shifts it (RELIABILITY.md section 2)"))
+            .disabled(
+                if: ProcessInfo.processInfo.environment["SWERVE_SANITIZER"] != nil,
+                "a spawn schedule in real time; a sanitizer's slowdown shifts it (RELIABILITY.md section 2)"))
         func spawnRateRampsUsers() async throws {
             try await withTestServer(TestServerBehavior(delay: .milliseconds(5))) { server in
                 let workload = Workload.closedLoop(users: 4, spawnRate: 2, pacing: .milliseconds(100))
@@ -52,6 +55,28 @@ extension LiveTests {
                 #expect(users.max() == 4)
                 // User k starts at k/2 s and sends every 100 ms until 2.5 s: 25 + 20 + 15 + 10 = 70.
                 #expect((55...72).contains(report.requests))
+            }
+        }
+
+        @Test("chunked responses are framed: every request gets its response on a kept-alive connection")
+        func chunkedResponses() async throws {
+            try await withTestServer(TestServerBehavior(chunked: true)) { server in
+                let run = configuration(server, users(3), duration: .seconds(30), maxRequests: 300)
+                let report = try await LoadRunner(configuration: run).run()
+                #expect(report.requests == 300)
+                #expect(report.failures == 0)
+                #expect(try await server.requestCount() == 300)
+            }
+        }
+
+        @Test("the report carries wrk's coordinated-omission-corrected latency next to the measured one")
+        func wrkCorrectedLatency() async throws {
+            try await withTestServer(TestServerBehavior(delay: .milliseconds(5))) { server in
+                let report = try await LoadRunner(configuration: configuration(server, users(2), maxRequests: 100)).run()
+                let corrected = try #require(report.wrkCorrectedLatency)
+                #expect(corrected.count >= report.latency.count)
+                #expect(corrected.max == report.latency.max)
+                #expect(TextReport.render(report).contains("wrk-style"))
             }
         }
 

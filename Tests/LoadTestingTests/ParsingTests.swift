@@ -1,15 +1,18 @@
-@testable import LoadTesting
 import Testing
+
+@testable import LoadTesting
 
 @Suite("Command-line values")
 struct ParsingTests {
-    @Test("URLs split into host, port and request target", arguments: [
-        ("http://127.0.0.1:8080/invocations", "127.0.0.1", 8080, "/invocations"),
-        ("http://example.com", "example.com", 80, "/"),
-        ("HTTP://host:9/p?q=1#frag", "host", 9, "/p?q=1"),
-        ("http://[::1]:8080/ping", "::1", 8080, "/ping"),
-        ("http://h?x=1", "h", 80, "/?x=1"),
-    ])
+    @Test(
+        "URLs split into host, port and request target",
+        arguments: [
+            ("http://127.0.0.1:8080/invocations", "127.0.0.1", 8080, "/invocations"),
+            ("http://example.com", "example.com", 80, "/"),
+            ("HTTP://host:9/p?q=1#frag", "host", 9, "/p?q=1"),
+            ("http://[::1]:8080/ping", "::1", 8080, "/ping"),
+            ("http://h?x=1", "h", 80, "/?x=1"),
+        ])
     func urls(text: String, host: String, port: Int, path: String) throws {
         let url = try TargetURL(parsing: text)
         #expect(url.host == host && url.port == port && url.pathAndQuery == path)
@@ -27,10 +30,12 @@ struct ParsingTests {
         #expect(try TargetURL(parsing: "http://[::1]:81/").hostHeader == "[::1]:81")
     }
 
-    @Test("durations accept ms, s, m, h and bare seconds", arguments: [
-        ("200ms", Duration.milliseconds(200)), ("1s", .seconds(1)), ("1.5s", .milliseconds(1500)),
-        ("2m", .seconds(120)), ("1h", .seconds(3600)), ("0", .zero), ("3", .seconds(3)), ("250us", .microseconds(250)),
-    ])
+    @Test(
+        "durations accept ms, s, m, h and bare seconds",
+        arguments: [
+            ("200ms", Duration.milliseconds(200)), ("1s", .seconds(1)), ("1.5s", .milliseconds(1500)),
+            ("2m", .seconds(120)), ("1h", .seconds(3600)), ("0", .zero), ("3", .seconds(3)), ("250us", .microseconds(250)),
+        ])
     func durations(text: String, expected: Duration) throws {
         #expect(try DurationText.parse(text, option: "--x") == expected)
     }

@@ -3,7 +3,7 @@ import LoadTesting
 import Testing
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 extension LiveTests {

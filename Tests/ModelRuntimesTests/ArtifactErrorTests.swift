@@ -56,31 +56,33 @@ import Testing
 
     static let treePath = "learner.gradient_booster.model.trees.0"
 
-    static var brokenModels: [(path: String, value: Any, mentions: String)] { [
-        ("learner.objective.name", "reg:gamma", "learner.objective.name"),
-        ("learner.gradient_booster.name", "gblinear", "learner.gradient_booster.name"),
-        ("learner.learner_model_param.num_target", "2", "learner.learner_model_param.num_target"),
-        ("learner.learner_model_param.base_score", "[5E-1,2E-1]", "learner.learner_model_param.base_score"),
-        ("learner.learner_model_param.base_score", "half", "learner.learner_model_param.base_score"),
-        ("learner.learner_model_param.num_feature", "many", "learner.learner_model_param.num_feature"),
-        ("version", [0, 9, 0], "field \"version\""),
-        ("learner.gradient_booster.model.gbtree_model_param.num_trees", "2", "gbtree_model_param.num_trees"),
-        ("learner.gradient_booster.model.tree_info", [1], "tree_info[0]"),
-        ("learner.gradient_booster.model.iteration_indptr", [0, 2], "iteration_indptr"),
-        (treePath + ".left_children", [1, -1], "trees[0].left_children\": has 2 entries, expected 3"),
-        (treePath + ".split_conditions", [0.5, -1.0], "trees[0].split_conditions"),
-        (treePath + ".left_children", [7, -1, -1], "trees[0].left_children[0]"),
-        (treePath + ".right_children", [-3, -1, -1], "trees[0].right_children[0]"),
-        (treePath + ".left_children", [1, 0, -1], "reached twice"),
-        (treePath + ".right_children", [1, -1, -1], "trees[0].right_children[0]"),
-        (treePath + ".split_indices", [2, 0, 0], "trees[0].split_indices[0]"),
-        (treePath + ".default_left", [2, 0, 0], "trees[0].default_left[0]"),
-        (treePath + ".split_type", [1, 0, 0], "trees[0].categories_nodes"),
-        (treePath + ".tree_param.size_leaf_vector", "2", "trees[0].tree_param.size_leaf_vector"),
-        (treePath + ".tree_param.num_nodes", "0", "trees[0].tree_param.num_nodes"),
-        (treePath + ".id", 5, "trees[0].id"),
-        ("learner.learner_model_param.num_feature", "0", "learner.learner_model_param.num_feature"),
-    ] }
+    static var brokenModels: [(path: String, value: Any, mentions: String)] {
+        [
+            ("learner.objective.name", "reg:gamma", "learner.objective.name"),
+            ("learner.gradient_booster.name", "gblinear", "learner.gradient_booster.name"),
+            ("learner.learner_model_param.num_target", "2", "learner.learner_model_param.num_target"),
+            ("learner.learner_model_param.base_score", "[5E-1,2E-1]", "learner.learner_model_param.base_score"),
+            ("learner.learner_model_param.base_score", "half", "learner.learner_model_param.base_score"),
+            ("learner.learner_model_param.num_feature", "many", "learner.learner_model_param.num_feature"),
+            ("version", [0, 9, 0], "field \"version\""),
+            ("learner.gradient_booster.model.gbtree_model_param.num_trees", "2", "gbtree_model_param.num_trees"),
+            ("learner.gradient_booster.model.tree_info", [1], "tree_info[0]"),
+            ("learner.gradient_booster.model.iteration_indptr", [0, 2], "iteration_indptr"),
+            (treePath + ".left_children", [1, -1], "trees[0].left_children\": has 2 entries, expected 3"),
+            (treePath + ".split_conditions", [0.5, -1.0], "trees[0].split_conditions"),
+            (treePath + ".left_children", [7, -1, -1], "trees[0].left_children[0]"),
+            (treePath + ".right_children", [-3, -1, -1], "trees[0].right_children[0]"),
+            (treePath + ".left_children", [1, 0, -1], "reached twice"),
+            (treePath + ".right_children", [1, -1, -1], "trees[0].right_children[0]"),
+            (treePath + ".split_indices", [2, 0, 0], "trees[0].split_indices[0]"),
+            (treePath + ".default_left", [2, 0, 0], "trees[0].default_left[0]"),
+            (treePath + ".split_type", [1, 0, 0], "trees[0].categories_nodes"),
+            (treePath + ".tree_param.size_leaf_vector", "2", "trees[0].tree_param.size_leaf_vector"),
+            (treePath + ".tree_param.num_nodes", "0", "trees[0].tree_param.num_nodes"),
+            (treePath + ".id", 5, "trees[0].id"),
+            ("learner.learner_model_param.num_feature", "0", "learner.learner_model_param.num_feature"),
+        ]
+    }
 
     @Test func theUnbrokenModelLoadsAndPredicts() throws {
         let model = try Self.load(Self.model())

@@ -35,7 +35,8 @@ import Testing
         }
         let other = String(repeating: "\(lines[7])\n", count: 1500)  // 1,500 rows of one row: 852 KB of features
         _ = try classifier.classify(try decode(other), context: InvocationContext())
-        let golden = try classifier.classify(try decode(String(repeating: body.hasSuffix("\n") ? body : body + "\n", count: 3)), context: InvocationContext())
+        let golden = try classifier.classify(
+            try decode(String(repeating: body.hasSuffix("\n") ? body : body + "\n", count: 3)), context: InvocationContext())
         let expected = try Fixtures.churnExpected()
         for copy in 0..<3 {
             for (row, record) in expected.enumerated() {
@@ -63,7 +64,8 @@ import Testing
     }
 
     @Test func pipelineProbabilityIsTheXGBoostFloatWidenedExactly() throws {
-        let classifier = try PipelineHandler.read(try ArtifactObject.read("churn-pipeline.json", in: directory), artifacts: try TestSupport.artifacts(directory))
+        let classifier = try PipelineHandler.read(
+            try ArtifactObject.read("churn-pipeline.json", in: directory), artifacts: try TestSupport.artifacts(directory))
         #expect(classifier.stageNames == ["transform", "xgboost", "label"])
         let result = try classifier.classify(try goldenBatch(classifier.transform), context: InvocationContext())
         for (row, record) in try Fixtures.churnExpected().enumerated() {

@@ -101,7 +101,8 @@ import Testing
         #expect(error?.message.contains("row 3") == true && error?.message.contains("column 8") == true, "\(String(describing: error))")
         let short = TestSupport.error(handler, "AK,55,415", contentType: .csv)
         #expect(short?.message.contains("expected 20 columns, found 3") == true, "\(String(describing: short))")
-        let huge = TestSupport.error(handler, [good, good.replacingOccurrences(of: ",129.1,", with: ",1e300,")].joined(separator: "\n"), contentType: .csv)
+        let huge = TestSupport.error(
+            handler, [good, good.replacingOccurrences(of: ",129.1,", with: ",1e300,")].joined(separator: "\n"), contentType: .csv)
         #expect(huge?.message.contains("row 2, column 8") == true, "\(String(describing: huge))")
     }
 
@@ -132,7 +133,8 @@ import Testing
     }
 
     @Test func aJSONNumberAreaCodeAndSpacedTextMatchTheirCategories() throws {
-        let fields = #""acc_length":168,"int_plan":"no","vmail_plan":"no","vmail_msg":0,"day_mins":128.8,"day_calls":96,"day_charge":21.9,"eve_mins":104.9,"eve_calls":71,"eve_charge":8.92,"night_mins":141.1,"night_calls":128,"night_charge":6.35,"int_mins":11.2,"int_calls":2,"int_charge":3.02,"cust_service_calls":1"#
+        let fields =
+            #""acc_length":168,"int_plan":"no","vmail_plan":"no","vmail_msg":0,"day_mins":128.8,"day_calls":96,"day_charge":21.9,"eve_mins":104.9,"eve_calls":71,"eve_charge":8.92,"night_mins":141.1,"night_calls":128,"night_charge":6.35,"int_mins":11.2,"int_calls":2,"int_charge":3.02,"cust_service_calls":1"#
         let asText = try TestSupport.invoke(handler, #"{"state":"IA","area_code":"408","# + fields + "}")
         let asNumber = try TestSupport.invoke(handler, #"{"state":" IA ","area_code":408,"# + fields + "}")
         let unknown = try TestSupport.invoke(handler, #"{"state":"ia","area_code":408,"# + fields + "}")
@@ -141,7 +143,8 @@ import Testing
         let golden = try #require(expected.first)["ensemble"]!
         let object = try JSONValue.parse(Array(asText.utf8))
         #expect(object["p_true"]!.doubleValue! == golden["p_true"]!.doubleValue!)
-        let quoted = try csv(#"" IA ",168,408,363-1107," no ",no,0,128.8,96,21.9,104.9,71,8.92,141.1,128,6.35,11.2,2,3.02,1"#, attributes: "output=probability")
+        let quoted = try csv(
+            #"" IA ",168,408,363-1107," no ",no,0,128.8,96,21.9,104.9,71,8.92,141.1,128,6.35,11.2,2,3.02,1"#, attributes: "output=probability")
         #expect(abs(Double(quoted[0])! - golden["p_true"]!.doubleValue!) <= 1e-12)
     }
 }

@@ -14,7 +14,9 @@ struct DecimalParserTests {
         for _ in 0..<50_000 {
             let digits = Int.random(in: 1...22, using: &generator)
             var text = String((0..<digits).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
-            if Bool.random(using: &generator) { text.insert(".", at: text.index(text.startIndex, offsetBy: Int.random(in: 0...digits, using: &generator))) }
+            if Bool.random(using: &generator) {
+                text.insert(".", at: text.index(text.startIndex, offsetBy: Int.random(in: 0...digits, using: &generator)))
+            }
             if Int.random(in: 0..<4, using: &generator) == 0 { text += "e\(Int.random(in: -330...330, using: &generator))" }
             if Bool.random(using: &generator) { text = "-" + text }
             if text.hasSuffix(".") || text.hasPrefix(".") || text.hasPrefix("-.") || text.contains(".e") { continue }
@@ -28,11 +30,13 @@ struct DecimalParserTests {
         }
     }
 
-    @Test("the JSON grammar is strict; the CSV grammar is lenient", arguments: [
-        ("01", nil, 1.0), ("+1", nil, 1.0), (".5", nil, 0.5), ("5.", nil, 5.0), ("1e", nil, nil),
-        ("-", nil, nil), ("1.5e+2", 150.0, 150.0), ("abc", nil, nil), ("1_000", nil, nil), ("0x10", nil, nil),
-        ("265.100000", 265.1, 265.1), ("-0", -0.0, -0.0), ("1e400", Double.infinity, Double.infinity),
-    ] as [(String, Double?, Double?)])
+    @Test(
+        "the JSON grammar is strict; the CSV grammar is lenient",
+        arguments: [
+            ("01", nil, 1.0), ("+1", nil, 1.0), (".5", nil, 0.5), ("5.", nil, 5.0), ("1e", nil, nil),
+            ("-", nil, nil), ("1.5e+2", 150.0, 150.0), ("abc", nil, nil), ("1_000", nil, nil), ("0x10", nil, nil),
+            ("265.100000", 265.1, 265.1), ("-0", -0.0, -0.0), ("1e400", Double.infinity, Double.infinity),
+        ] as [(String, Double?, Double?)])
     func grammars(text: String, json: Double?, lenient: Double?) {
         #expect(parse(text, .json) == json)
         #expect(parse(text, .lenient) == lenient)

@@ -1,5 +1,6 @@
-@testable import ModelRuntimes
 import Testing
+
+@testable import ModelRuntimes
 
 /// Regression tests for what the fuzzers found (`scripts/fuzz.sh`, RELIABILITY.md): each test
 /// fails on the code before its fix.

@@ -1,6 +1,7 @@
 import Foundation
-@testable import ModelRuntimes
 import Testing
+
+@testable import ModelRuntimes
 
 /// A model of the test's own: answers every row with the manifest's `constant`.
 struct ConstantHandler: TabularModelHandler {
@@ -12,7 +13,8 @@ struct ConstantHandler: TabularModelHandler {
     }
 
     func predictTable(_ batch: TabularBatch, context: InvocationContext) throws -> PredictionTable {
-        PredictionTable(rowCount: batch.rowCount, fields: [.init(name: "y", values: .double(Array(repeating: constant, count: batch.rowCount), decimals: nil))])
+        PredictionTable(
+            rowCount: batch.rowCount, fields: [.init(name: "y", values: .double(Array(repeating: constant, count: batch.rowCount), decimals: nil))])
     }
 }
 
@@ -60,12 +62,14 @@ struct HandlerRegistryTests {
             return FixedProbabilityModel(p: try document.double("p"), featureNames: [])
         }
         let churn = TestSupport.modelDirectory("churn")
-        var ensemble = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: churn.url("churn-ensemble.json")))) as! [String: Any]
+        var ensemble =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: churn.url("churn-ensemble.json")))) as! [String: Any]
         ensemble["members"] = [["format": "fixed/v1", "file": "fixed.json"]]
         ensemble.removeValue(forKey: "combine")
         ensemble["combine"] = ["method": "mean"]
         let directory = try TemporaryModelDirectory(files: [
-            "manifest.json": #"{"format": "swerve-model/v1", "name": "fixed", "handler": "ensemble", "model": "ensemble.json", "csv_output": "probability"}"#,
+            "manifest.json":
+                #"{"format": "swerve-model/v1", "name": "fixed", "handler": "ensemble", "model": "ensemble.json", "csv_output": "probability"}"#,
             "ensemble.json": String(decoding: try JSONSerialization.data(withJSONObject: ensemble), as: UTF8.self),
             "fixed.json": #"{"p": 0.25}"#,
             "churn-transform.json": try String(contentsOfFile: churn.url("churn-transform.json"), encoding: .utf8),
@@ -76,7 +80,9 @@ struct HandlerRegistryTests {
         let row = "AK,55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4"
         #expect(try TestSupport.invoke(handler, row, contentType: .csv, accept: .csv) == "0.25\n")
         let error = try #require(throws: ModelLoadError.self) { _ = try HandlerRegistry.builtIn.load(directory.directory) }
-        #expect(error.problem.contains(#"unknown model format "fixed/v1" (registered: logistic-regression/v1, random-forest-classifier/v1, xgboost-json)"#), "\(error)")
+        #expect(
+            error.problem.contains(
+                #"unknown model format "fixed/v1" (registered: logistic-regression/v1, random-forest-classifier/v1, xgboost-json)"#), "\(error)")
     }
 
     @Test("the manifest's sample request, else the handler's default, is what health checks send")

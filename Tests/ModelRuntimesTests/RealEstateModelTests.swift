@@ -62,24 +62,26 @@ struct RealEstateModelTests {
         for (answer, expected) in zip(exactAnswers, exact) { #expect(abs(answer - expected) <= 1e-9) }
     }
 
-    @Test("bad input names the row, column and field", arguments: [
-        (#"{"distance": -1}"#, MediaType.json, #"field "distance": -1 is not positive"#),
-        (#"{"distance": 0}"#, .json, #"field "distance": 0 is not positive"#),
-        (#"{"distance": "abc"}"#, .json, #"field "distance": expected a number, found the string "abc""#),
-        (#"{"distance": null}"#, .json, #"field "distance": missing value (null)"#),
-        (#"{"dist": 150}"#, .json, #"field "distance": missing field"#),
-        (#"[{"distance": 150}, {"distance": true}]"#, .json, #"row 2, field "distance": expected a number, found true"#),
-        (#"{"distance": 1e999}"#, .json, "not a finite number"),
-        (#"{"distance": 150"#, .json, "malformed JSON at byte 16"),
-        (#"{"distance": 150, "distance": 3}"#, .json, "given more than once"),
-        ("150\nabc\n", .csv, #"row 2, column 1, field "distance": "abc" is not a number"#),
-        ("150\n\n", .csv, "row 2, column 1, field \"distance\": missing value"),
-        ("150,3\n", .csv, "row 1: expected 1 column, found 2"),
-        ("150\n-5\n", .csv, "row 2, column 1, field \"distance\": -5 is not positive"),
-        ("", .csv, "empty body: send one CSV record per line"),
-        ("[]", .json, "the body holds no records"),
-        ("{\"distance\":150}\n{\"distance\":\n", .jsonLines, "row 2, field \"distance\": malformed JSON at byte 29"),
-    ])
+    @Test(
+        "bad input names the row, column and field",
+        arguments: [
+            (#"{"distance": -1}"#, MediaType.json, #"field "distance": -1 is not positive"#),
+            (#"{"distance": 0}"#, .json, #"field "distance": 0 is not positive"#),
+            (#"{"distance": "abc"}"#, .json, #"field "distance": expected a number, found the string "abc""#),
+            (#"{"distance": null}"#, .json, #"field "distance": missing value (null)"#),
+            (#"{"dist": 150}"#, .json, #"field "distance": missing field"#),
+            (#"[{"distance": 150}, {"distance": true}]"#, .json, #"row 2, field "distance": expected a number, found true"#),
+            (#"{"distance": 1e999}"#, .json, "not a finite number"),
+            (#"{"distance": 150"#, .json, "malformed JSON at byte 16"),
+            (#"{"distance": 150, "distance": 3}"#, .json, "given more than once"),
+            ("150\nabc\n", .csv, #"row 2, column 1, field "distance": "abc" is not a number"#),
+            ("150\n\n", .csv, "row 2, column 1, field \"distance\": missing value"),
+            ("150,3\n", .csv, "row 1: expected 1 column, found 2"),
+            ("150\n-5\n", .csv, "row 2, column 1, field \"distance\": -5 is not positive"),
+            ("", .csv, "empty body: send one CSV record per line"),
+            ("[]", .json, "the body holds no records"),
+            ("{\"distance\":150}\n{\"distance\":\n", .jsonLines, "row 2, field \"distance\": malformed JSON at byte 29"),
+        ])
     func badInput(body: String, type: MediaType, message: String) throws {
         let error = try #require(TestSupport.error(handler, body, contentType: type))
         #expect(error.status == 400)

@@ -13,10 +13,12 @@ struct EchoHandler: TabularModelHandler {
 
     func predictTable(_ batch: TabularBatch, context: InvocationContext) throws -> PredictionTable {
         let states = batch.text(0)
-        return PredictionTable(rowCount: batch.rowCount, fields: [
-            .init(name: "state", values: .text((0..<batch.rowCount).map { states[$0] })),
-            .init(name: "calls", values: .double(batch.numbers(1).values, decimals: nil)),
-        ])
+        return PredictionTable(
+            rowCount: batch.rowCount,
+            fields: [
+                .init(name: "state", values: .text((0..<batch.rowCount).map { states[$0] })),
+                .init(name: "calls", values: .double(batch.numbers(1).values, decimals: nil)),
+            ])
     }
 }
 

@@ -1,5 +1,5 @@
-import Testing
 import ModelRuntimes
+import Testing
 
 /// The churn booster against xgboost 3.2.0's own float32 outputs on every golden row.
 @Suite struct XGBoostGoldenTests {

@@ -29,7 +29,8 @@ import Testing
         let rows = fixture.rows.map { Array($0[0..<5]) }.flatMap { $0.map { $0.isEmpty ? Double.nan : Double($0)! } }
         let matrix = FeatureMatrix(values: rows, columnCount: 5)
         var generator = SplitMix(state: 2026)
-        var refused = 0, loaded = 0
+        var refused = 0
+        var loaded = 0
         for _ in 0..<300 {
             var learner = original["learner"] as! [String: Any]
             var booster = learner["gradient_booster"] as! [String: Any]
@@ -39,7 +40,9 @@ import Testing
             var tree = trees[treeIndex]
             let name = Self.arrays.randomElement(using: &generator)!
             var values = tree[name] as! [Int]
-            if values.isEmpty { values = [0] } else {
+            if values.isEmpty {
+                values = [0]
+            } else {
                 let position = Int.random(in: 0..<values.count, using: &generator)
                 values[position] = [-2, -1, 0, 1, values.count, values.count + 1, 1 << 24, Int(Int32.max)]
                     .randomElement(using: &generator)!

@@ -1,10 +1,11 @@
 import Dispatch
 import FuzzSupport
-@testable import InferenceServer
 import ModelRuntimes
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+
+@testable import InferenceServer
 
 // libFuzzer target for the HTTP connection pipeline: bytes in, as a client would send them, to
 // the server's own pipeline (`HTTPServer.configurePipeline`: NIO's request decoder and the
@@ -154,7 +155,9 @@ private func checkAnswers(_ output: [UInt8], methods: [HTTPMethod]) {
         Refusals.check(code < 500 || code == 503, "answered \(code): \(text())")
         let lengths = lines.dropFirst().filter { $0.lowercased().hasPrefix("content-length:") }
         Refusals.check(lengths.count == 1, "\(lengths.count) Content-Length headers in \(head.debugDescription)")
-        guard let length = Int(lengths[0].dropFirst("content-length:".count).trimmingPrefix(" ")) else { Refusals.finding("a bad Content-Length in \(head.debugDescription)") }
+        guard let length = Int(lengths[0].dropFirst("content-length:".count).trimmingPrefix(" ")) else {
+            Refusals.finding("a bad Content-Length in \(head.debugDescription)")
+        }
         Refusals.check(answered <= methods.count, "answer \(answered + 1) for \(methods.count) requests: \(text())")
         let toHead = answered < methods.count && methods[answered] == .HEAD
         if !toHead {

@@ -15,12 +15,14 @@ public enum BodyMessages {
         if let byte = number(after: "malformed JSON at byte ", in: message) {
             Refusals.check(byte <= body.count, "\(message.debugDescription): byte \(byte) is past the body's \(body.count)")
         }
-        Refusals.check(!message.contains("\u{FFFD}") || body.contains(0xEF), "\(message.debugDescription) shows a replacement character the body did not send")
+        Refusals.check(
+            !message.contains("\u{FFFD}") || body.contains(0xEF), "\(message.debugDescription) shows a replacement character the body did not send")
     }
 
     /// The decimal number right after the first `prefix` in `message` (no Foundation here).
     private static func number(after prefix: String, in message: String) -> Int? {
-        let text = Array(message.utf8), wanted = Array(prefix.utf8)
+        let text = Array(message.utf8)
+        let wanted = Array(prefix.utf8)
         guard text.count >= wanted.count else { return nil }
         for start in 0...(text.count - wanted.count) where text[start..<(start + wanted.count)].elementsEqual(wanted) {
             let digits = text[(start + wanted.count)...].prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }

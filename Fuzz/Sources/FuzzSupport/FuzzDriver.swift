@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibFuzzer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Starts libFuzzer from a Swift `main`.
 ///

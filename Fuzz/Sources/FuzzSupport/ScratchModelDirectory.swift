@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ModelRuntimes
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A model directory in a scratch place whose files are links to a shipped model's, except one,
 /// which the fuzzer rewrites for every input: the catalog then loads a real directory where

@@ -26,13 +26,14 @@ public enum ShippedModels {
 
     /// The schemas the tabular decoders are fuzzed against: the shipped models' own, and two
     /// made-up ones that reach the paths they do not (required text, more than 64 columns).
-    public static let schemas: [TabularSchema] = handlers.compactMap { ($0 as? any TabularModelHandler)?.inputSchema } + [
-        TabularSchema(columns: [
-            .init(name: "state", kind: .text, isRequired: true),
-            .init(name: "calls", kind: .number, isRequired: false),
-            .init(name: "phone", kind: .ignored, isRequired: false),
-            .init(name: "minutes", kind: .number, isRequired: true),
-        ]),
-        TabularSchema(columns: (0..<70).map { .init(name: "f\($0)", kind: $0 % 7 == 3 ? .text : .number, isRequired: false) }),
-    ]
+    public static let schemas: [TabularSchema] =
+        handlers.compactMap { ($0 as? any TabularModelHandler)?.inputSchema } + [
+            TabularSchema(columns: [
+                .init(name: "state", kind: .text, isRequired: true),
+                .init(name: "calls", kind: .number, isRequired: false),
+                .init(name: "phone", kind: .ignored, isRequired: false),
+                .init(name: "minutes", kind: .number, isRequired: true),
+            ]),
+            TabularSchema(columns: (0..<70).map { .init(name: "f\($0)", kind: $0 % 7 == 3 ? .text : .number, isRequired: false) }),
+        ]
 }

@@ -30,7 +30,7 @@ func fuzzXGBoostModel(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             throw ModelLoadError(file: "model.json", problem: error.description)
         }
         guard let object = document.objectValue else { throw ModelLoadError(file: "model.json", problem: "not an object") }
-        return try XGBoostModel(document: object, file: "model.json")
+        return try XGBoostModel(document: ArtifactObject(object, file: "model.json"))
     }
     // A model of very many features is loaded but not scored: a dense row of that many values
     // is itself megabytes, and its cost is the row's, not the reader's.

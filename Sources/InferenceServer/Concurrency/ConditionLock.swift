@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A mutex with a condition variable: the lock of the worker pool's queue, of a parallel batch,
@@ -78,19 +78,21 @@ func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
     }
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
     #if canImport(Darwin)
-    var thread: pthread_t? = nil
+        var thread: pthread_t? = nil
     #else
-    var thread = pthread_t()
+        var thread = pthread_t()
     #endif
-    let result = pthread_create(&thread, nil, { argument in
-        let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
-        box.body()
-        return nil
-    }, box)
+    let result = pthread_create(
+        &thread, nil,
+        { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
     precondition(result == 0, "pthread_create failed: \(result)")
     #if canImport(Darwin)
-    return thread!
+        return thread!
     #else
-    return thread
+        return thread
     #endif
 }

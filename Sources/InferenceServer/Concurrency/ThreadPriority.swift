@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Lowers the calling thread's scheduling priority (Linux: each thread has its own nice value).
@@ -9,11 +9,11 @@ enum ThreadPriority {
     /// belongs to each thread, and `PRIO_PROCESS` with id 0 names the calling thread alone.)
     static func lower(by steps: Int32) {
         #if os(Linux)
-        guard steps > 0 else { return }
-        errno = 0
-        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-        guard errno == 0 else { return }
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + steps))
+            guard steps > 0 else { return }
+            errno = 0
+            let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            guard errno == 0 else { return }
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + steps))
         #endif
     }
 }

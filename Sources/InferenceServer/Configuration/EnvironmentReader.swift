@@ -68,7 +68,8 @@ struct EnvironmentReader {
     func logLevel(_ name: String) throws -> Logger.Level? {
         guard let text = string(name) else { return nil }
         if let level = LogLevelName.parse(text) { return level }
-        throw ConfigurationError(name: name, problem: "\"\(text)\" is not a log level (10, 20, 30, 40, 50 or trace, debug, info, warning, error, critical)")
+        throw ConfigurationError(
+            name: name, problem: "\"\(text)\" is not a log level (10, 20, 30, 40, 50 or trace, debug, info, warning, error, critical)")
     }
 }
 

@@ -27,7 +27,8 @@ extension ServingError {
 
     /// 413 for a body over the limit.
     static func payloadTooLarge(limit: Int) -> ServingError {
-        ServingError(status: 413, code: "payload_too_large", message: "the body is larger than the limit of \(limit) bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB)")
+        ServingError(
+            status: 413, code: "payload_too_large", message: "the body is larger than the limit of \(limit) bytes (SAGEMAKER_MAX_PAYLOAD_IN_MB)")
     }
 
     /// 414 for a request target over the limit.
@@ -69,14 +70,16 @@ extension ServingError {
     /// 504 when the model does not answer within SAGEMAKER_MODEL_SERVER_TIMEOUT.
     static func timedOut(after timeout: TimeAmount) -> ServingError {
         let seconds = Double(timeout.nanoseconds) / 1e9
-        return ServingError(status: 504, code: "model_timeout", message: "the model did not answer within \(seconds) s (SAGEMAKER_MODEL_SERVER_TIMEOUT)")
+        return ServingError(
+            status: 504, code: "model_timeout", message: "the model did not answer within \(seconds) s (SAGEMAKER_MODEL_SERVER_TIMEOUT)")
     }
 
     // MARK: Multi-model mode
 
     /// 404 for `/invocations` on a multi-model server, which has no model of its own.
     static func noDefaultModel() -> ServingError {
-        ServingError(status: 404, code: "not_found", message: "this server runs in multi-model mode: invoke a loaded model with POST /models/{name}/invoke")
+        ServingError(
+            status: 404, code: "not_found", message: "this server runs in multi-model mode: invoke a loaded model with POST /models/{name}/invoke")
     }
 
     /// 404 for a model name that is not loaded (never loaded, still loading, or unloaded).
@@ -110,7 +113,9 @@ extension ServingError {
         let need = needed.map { "it needs \(mebibytes($0)) MiB, and " } ?? ""
         return ServingError(
             status: 507, code: "insufficient_memory",
-            message: "cannot load model \(quoted(name)): \(need)\(models) loaded models already use \(mebibytes(used)) MiB of the \(mebibytes(budget)) MiB model memory budget (SWERVE_MODEL_MEMORY_MB); unload a model first")
+            message:
+                "cannot load model \(quoted(name)): \(need)\(models) loaded models already use \(mebibytes(used)) MiB of the \(mebibytes(budget)) MiB model memory budget (SWERVE_MODEL_MEMORY_MB); unload a model first"
+        )
     }
 
     /// 503 when too many loads wait for the loader, or the server is stopping.

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Atomics
 import Logging
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Bounds the open connections below the process's file-descriptor limit, closing at once any
 /// connection accepted beyond it, so that connections can never exhaust the descriptors.
@@ -62,7 +63,9 @@ final class ConnectionCap: ChannelInboundHandler, RemovableChannelHandler {
         if let lastLogged, now - lastLogged < .seconds(10) { return }
         logger.warning(
             "connection refused: too many open connections",
-            metadata: ["limit": "\(limit)", "refused": "\(refused)", "cause": "the file-descriptor limit (ulimit -n) less \(Self.reservedDescriptors)"])
+            metadata: [
+                "limit": "\(limit)", "refused": "\(refused)", "cause": "the file-descriptor limit (ulimit -n) less \(Self.reservedDescriptors)",
+            ])
         lastLogged = now
         refused = 0
     }

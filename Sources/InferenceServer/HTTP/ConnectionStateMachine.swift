@@ -132,9 +132,10 @@ struct ConnectionStateMachine {
     mutating func endReceived(id: RequestID? = nil) -> Request? {
         switch state {
         case .receiving(let incoming):
-            state = .responding(Exchange(
-                version: incoming.head.version, keepAlive: incoming.head.isKeepAlive, isHEAD: incoming.head.method == .HEAD,
-                receivedAt: incoming.receivedAt, pending: nil))
+            state = .responding(
+                Exchange(
+                    version: incoming.head.version, keepAlive: incoming.head.isKeepAlive, isHEAD: incoming.head.method == .HEAD,
+                    receivedAt: incoming.receivedAt, pending: nil))
             return Request(
                 head: incoming.head, headers: incoming.headers, body: incoming.body ?? ByteBuffer(), receivedAt: incoming.receivedAt,
                 id: id)

@@ -52,8 +52,14 @@ enum FramingProblem {
         while index < head.count {
             if head[index] == 0x0A {
                 let next = index + 1
-                if next < head.count, head[next] == 0x0A { end = next + 1; break }
-                if next + 1 < head.count, head[next] == 0x0D, head[next + 1] == 0x0A { end = next + 2; break }
+                if next < head.count, head[next] == 0x0A {
+                    end = next + 1
+                    break
+                }
+                if next + 1 < head.count, head[next] == 0x0D, head[next + 1] == 0x0A {
+                    end = next + 2
+                    break
+                }
             }
             index += 1
         }

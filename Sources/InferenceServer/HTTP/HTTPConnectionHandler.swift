@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import ModelRuntimes
 import NIOCore
 import NIOHTTP1
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One HTTP/1.1 connection: feeds NIO's decoded request parts to its state machine, asks the
 /// responder for each answer, and writes the answers back in request order.
@@ -165,7 +166,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         var response = response
         response.request = current.take() ?? RequestSummary(id: nextMadeID(), method: nil)
         responder.responded(response, elapsed: now - write.receivedAt)
-        let bytes = ResponseSerializer.serialize(response, version: write.version, close: write.close, toHEAD: write.isHEAD, allocator: context.channel.allocator)
+        let bytes = ResponseSerializer.serialize(
+            response, version: write.version, close: write.close, toHEAD: write.isHEAD, allocator: context.channel.allocator)
         let written = write.close ? context.eventLoop.makePromise(of: Void.self) : nil
         if let body = bytes.body {
             context.write(wrapOutboundOut(bytes.head), promise: nil)

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The listening socket and its connections, as a swift-service-lifecycle `Service`.
 ///
@@ -61,7 +62,10 @@ public final class HTTPServer: Service, Sendable {
     }
 
     private func bind() async throws -> any Channel {
-        let configuration = self.configuration, responder = self.responder, tracker = self.tracker, logger = self.logger
+        let configuration = self.configuration
+        let responder = self.responder
+        let tracker = self.tracker
+        let logger = self.logger
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -110,7 +114,10 @@ public final class HTTPServer: Service, Sendable {
             if lastLogged.map({ now - $0 >= .seconds(10) }) ?? true {
                 logger.warning(
                     "cannot accept connections",
-                    metadata: ["cause": "\(String(cString: strerror(error.errnoCode)))", "failures": "\(failures)", "retry_in_ms": "\(Self.acceptBackoffDelay.nanoseconds / 1_000_000)"])
+                    metadata: [
+                        "cause": "\(String(cString: strerror(error.errnoCode)))", "failures": "\(failures)",
+                        "retry_in_ms": "\(Self.acceptBackoffDelay.nanoseconds / 1_000_000)",
+                    ])
                 lastLogged = now
                 failures = 0
             }

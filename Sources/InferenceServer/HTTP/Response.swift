@@ -83,7 +83,9 @@ public struct RequestSummary: Sendable {
     }
     private var traceBox: TraceHeadersBox?
 
-    public init(id: RequestID = .unassigned, method: HTTPMethod? = nil, uri: String = "", bytesIn: Int = 0, traceHeaders: TraceHeaders = TraceHeaders()) {
+    public init(
+        id: RequestID = .unassigned, method: HTTPMethod? = nil, uri: String = "", bytesIn: Int = 0, traceHeaders: TraceHeaders = TraceHeaders()
+    ) {
         self.id = id
         self.method = method
         self.uri = uri

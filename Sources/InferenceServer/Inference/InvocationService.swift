@@ -99,7 +99,8 @@ public final class InvocationService: Sendable {
         let started = CPUClock.monotonicNanoseconds()
         metrics?.queueWait.recordNanoseconds(0)
         metrics?.inlineRequests.increment()
-        let outcome = pipeline.run(request.body, contentType: contentType, accept: accept, context: context, accounting: accounting, startedAt: started)
+        let outcome = pipeline.run(
+            request.body, contentType: contentType, accept: accept, context: context, accounting: accounting, startedAt: started)
         pool.finishInline(bytes: request.body.readableBytes, nanoseconds: outcome.modelNanoseconds)
         metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
         let response = Self.response(outcome, accept: accept, route: route)
@@ -113,8 +114,12 @@ public final class InvocationService: Sendable {
         _ request: Request, _ pipeline: InferencePipeline, contentType: MediaType, accept: MediaType, route: RouteLabel,
         tracker: (any InvocationTracker)?, pending: PendingResponse
     ) -> WorkerPool.Job {
-        let executor = self.executor, metrics = self.metrics, collapsesStages = self.collapsesStages
-        let body = request.body, attributes = request.headers.customAttributes, trace = request.trace
+        let executor = self.executor
+        let metrics = self.metrics
+        let collapsesStages = self.collapsesStages
+        let body = request.body
+        let attributes = request.headers.customAttributes
+        let trace = request.trace
         let timed = metrics != nil || trace != nil
         let enqueuedAt = timed ? CPUClock.monotonicNanoseconds() : 0
         return WorkerPool.Job(bytes: body.readableBytes) { worker in
@@ -134,7 +139,8 @@ public final class InvocationService: Sendable {
             defer { if trace != nil { worker.accounting?.trace = nil } }
             let recorder: (any StageRecorder)? = collapsesStages ? worker.accounting.map(CollapsedStages.init) : worker.accounting
             let context = InvocationContext(customAttributes: attributes, stageRecorder: recorder, executor: executor)
-            let outcome = pipeline.run(body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting, startedAt: dequeuedAt)
+            let outcome = pipeline.run(
+                body, contentType: contentType, accept: accept, context: context, accounting: worker.accounting, startedAt: dequeuedAt)
             metrics?.modelLatency.recordNanoseconds(Int64(outcome.modelNanoseconds))
             var answer = Self.response(outcome, accept: accept, route: route)
             if let dequeuedAt { answer.queueNanoseconds = dequeuedAt &- enqueuedAt }

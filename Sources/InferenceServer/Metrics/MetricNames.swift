@@ -56,7 +56,8 @@ public enum MetricNames {
     public static func help(_ name: String) -> String {
         switch name {
         case requests: "Responses written, by route and status class (SageMaker Invocations, Invocation4XXErrors, Invocation5XXErrors)."
-        case requestDuration: "Time from a request's head arriving to its response being written, by route and status class (OpenTelemetry http.server.request.duration)."
+        case requestDuration:
+            "Time from a request's head arriving to its response being written, by route and status class (OpenTelemetry http.server.request.duration)."
         case modelLatency: "Time in the model's steps (decode, predict, encode) per invocation (SageMaker ModelLatency)."
         case overheadLatency: "Time the server held an invocation outside the model's steps (SageMaker OverheadLatency)."
         case queueWait: "Time an invocation waited for a model worker."

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Samples process-wide figures once a second: CPU seconds and utilization (percent summed over
 /// cores, as CloudWatch's CPUUtilization), CPU seconds by thread role (event loops, workers),

@@ -57,13 +57,15 @@ public final class ServerMetrics: Sendable {
     private init(factory: any MetricsFactory, model: String, stageNames: [String], routes: [RouteLabel], recordsModelLoad: Bool) {
         // Only served routes get series (a backend lists every series made); a route not served
         // shares `other`'s, where the router labels its requests.
-        var counters: [RouteLabel: [Counter]] = [:], durations: [RouteLabel: [LatencyHistogram]] = [:]
+        var counters: [RouteLabel: [Counter]] = [:]
+        var durations: [RouteLabel: [LatencyHistogram]] = [:]
         for route in RouteLabel.allCases where route == .other || routes.contains(route) {
             counters[route] = Self.statusClasses.map { status in
                 Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
             durations[route] = Self.statusClasses.map { status in
-                LatencyHistogram(label: MetricNames.requestDuration, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
+                LatencyHistogram(
+                    label: MetricNames.requestDuration, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
         }
         requestCounters = RouteLabel.allCases.map { counters[$0] ?? counters[.other]! }
@@ -73,7 +75,8 @@ public final class ServerMetrics: Sendable {
         queueWait = LatencyHistogram(label: MetricNames.queueWait, dimensions: [], factory: factory)
         inFlight = Meter(label: MetricNames.inFlight, dimensions: [], factory: factory)
         rejected = Counter(label: MetricNames.rejected, dimensions: [], factory: factory)
-        modelLoad = recordsModelLoad
+        modelLoad =
+            recordsModelLoad
             ? Recorder(label: MetricNames.modelLoad, dimensions: [(MetricNames.model, model)], aggregate: false, factory: factory) : nil
         cpuUtilization = Recorder(label: MetricNames.cpuUtilization, dimensions: [], aggregate: false, factory: factory)
         processCPU = FloatingPointCounter(label: MetricNames.processCPU, dimensions: [], factory: factory)
@@ -89,10 +92,12 @@ public final class ServerMetrics: Sendable {
         inlineRequests = Counter(label: MetricNames.inlineRequests, dimensions: [], factory: factory)
         containerNames = [MetricNames.inputContainer] + stageNames + [MetricNames.outputContainer]
         containerLatency = containerNames.map {
-            LatencyHistogram(label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
+            LatencyHistogram(
+                label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
         }
         containerCPU = containerNames.map {
-            FloatingPointCounter(label: MetricNames.containerCPU, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
+            FloatingPointCounter(
+                label: MetricNames.containerCPU, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
         }
     }
 

@@ -145,7 +145,8 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     /// Runs `body` (a chunk of another request's stage, whose CPU time the executor charges to
     /// that stage) and keeps its time out of this window. Returns the CPU time it used.
     func runAttributedElsewhere(_ body: () -> Void) -> UInt64 {
-        let startWall = CPUClock.monotonicNanoseconds(), startCPU = CPUClock.threadNanoseconds()
+        let startWall = CPUClock.monotonicNanoseconds()
+        let startCPU = CPUClock.threadNanoseconds()
         body()
         let cpu = CPUClock.threadNanoseconds() &- startCPU
         excludedCPU &+= cpu

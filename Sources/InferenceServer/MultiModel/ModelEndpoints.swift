@@ -1,6 +1,6 @@
 import Atomics
-import ModelRuntimes
 import Logging
+import ModelRuntimes
 import NIOCore
 import NIOHTTP1
 

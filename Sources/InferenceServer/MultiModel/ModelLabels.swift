@@ -65,7 +65,8 @@ struct ModelLabels {
         guard capacity > 0 else { return [] }
         let ordered = traffic.sorted { left, right in
             if left.requests != right.requests { return left.requests > right.requests }
-            let leftNamed = left.series !== other, rightNamed = right.series !== other
+            let leftNamed = left.series !== other
+            let rightNamed = right.series !== other
             if leftNamed != rightNamed { return leftNamed }
             return left.model.name < right.model.name
         }

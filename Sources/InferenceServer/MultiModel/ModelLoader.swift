@@ -1,16 +1,17 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CSwerveMemory
 import CoreMetrics
 import Logging
 import ModelRuntimes
 import NIOCore
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The one thread that loads and unloads models in multi-model mode, so that loading never runs
 /// on an event loop (which would stall every connection on it) nor on a model worker (which
@@ -201,9 +202,11 @@ public final class ModelLoader: Service, @unchecked Sendable {
                 victim.unload { [self] in enqueueRelease(victim, pending: nil) }
             }
             updateMetrics()
-            logger.info("model loaded", metadata: [
-                "model": "\(name)", "url": "\(url)", "bytes": "\(measured.bytes)", "seconds": "\(seconds)",
-            ])
+            logger.info(
+                "model loaded",
+                metadata: [
+                    "model": "\(name)", "url": "\(url)", "bytes": "\(measured.bytes)", "seconds": "\(seconds)",
+                ])
             complete(pending, ModelResponses.loaded(model))
         }
     }

@@ -46,7 +46,8 @@ enum ModelRequests {
             bytes.dropFirst().allSatisfy({ allowed($0, first: false) })
         else {
             throw .invalidModelRequest(
-                "\(field): \"\(name)\" is not a model name: use 1 to \(maximumNameLength) letters, digits, '_', '-' or '.', starting with a letter or digit")
+                "\(field): \"\(name)\" is not a model name: use 1 to \(maximumNameLength) letters, digits, '_', '-' or '.', starting with a letter or digit"
+            )
         }
     }
 

@@ -199,7 +199,8 @@ final class ModelStore: @unchecked Sendable {
 
     /// The index of the first name after `name`.
     private func upperBound(_ name: String) -> Int {
-        var low = 0, high = sortedNames.count
+        var low = 0
+        var high = sortedNames.count
         while low < high {
             let middle = (low + high) >> 1
             if sortedNames[middle] <= name { low = middle + 1 } else { high = middle }

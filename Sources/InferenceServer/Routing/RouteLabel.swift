@@ -85,7 +85,8 @@ struct ModelPath {
 
     /// Where the name ends, and whether `/invoke` follows it; nil when the bytes are no model path.
     private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Bool)? {
-        let count = bytes.count, prefixCount = prefix.count
+        let count = bytes.count
+        let prefixCount = prefix.count
         guard count > prefixCount else { return nil }
         for index in 0..<prefixCount where bytes[index] != prefix[index] { return nil }
         var end = prefixCount

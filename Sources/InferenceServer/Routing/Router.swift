@@ -50,7 +50,8 @@ public final class Router: HTTPResponder {
         executionParameters = Response.json(
             #"{"MaxConcurrentTransforms":\#(configuration.workerCount),"BatchStrategy":"MULTI_RECORD","MaxPayloadInMB":\#(megabytes)}"#
         ).labelled(.executionParameters)
-        routeList = (models == nil ? "GET /ping, POST /invocations" : "GET /ping, GET|POST /models, GET|DELETE /models/{name}, POST /models/{name}/invoke")
+        routeList =
+            (models == nil ? "GET /ping, POST /invocations" : "GET /ping, GET|POST /models, GET|DELETE /models/{name}, POST /models/{name}/invoke")
             + ", GET /execution-parameters" + (metricsEndpoint == nil ? "" : ", GET /metrics")
     }
 

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The POSIX threads behind an event-loop group, so the sampler can read their CPU clocks.
 enum EventLoopThreads {

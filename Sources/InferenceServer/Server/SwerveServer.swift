@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CoreMetrics
 import Logging
 import ModelRuntimes
@@ -10,6 +7,10 @@ import NIOPosix
 import ServiceLifecycle
 import Tracing
 import UnixSignals
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What a server serves: one model, loaded before the server starts, or (multi-model mode, as
 /// SageMaker's multi-model endpoints run it) the models loaded and unloaded through `/models`
@@ -105,10 +106,12 @@ public final class SwerveServer: Sendable {
         let requestTracer = tracer.map { RequestTracer.resolve($0, model: tracedModel) } ?? RequestTracer.bootstrapped(model: tracedModel)
         // Stage spans come from the stage accounting; with metrics off and a tracer on, it records
         // into no-op handles.
-        let accounting = metrics ?? requestTracer.map { _ in
-            pipeline.map { ServerMetrics(factory: NOOPMetricsHandler.instance, model: tracedModel, stageNames: $0.stageNames) }
-                ?? ServerMetrics.multiModel(factory: NOOPMetricsHandler.instance)
-        }
+        let accounting =
+            metrics
+            ?? requestTracer.map { _ in
+                pipeline.map { ServerMetrics(factory: NOOPMetricsHandler.instance, model: tracedModel, stageNames: $0.stageNames) }
+                    ?? ServerMetrics.multiModel(factory: NOOPMetricsHandler.instance)
+            }
         pool = WorkerPool(
             workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
             maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds,
@@ -116,7 +119,8 @@ public final class SwerveServer: Sendable {
         if configuration.deepHealthCheck {
             guard let model, let pipeline else {
                 throw ConfigurationError(
-                    name: "SWERVE_DEEP_HEALTH_CHECK", problem: "the deep health check sends one model's sample request; multi-model mode has no model at start")
+                    name: "SWERVE_DEEP_HEALTH_CHECK",
+                    problem: "the deep health check sends one model's sample request; multi-model mode has no model at start")
             }
             guard let sample = model.sample else {
                 throw ConfigurationError(
@@ -128,13 +132,17 @@ public final class SwerveServer: Sendable {
             probe = nil
         }
         health = HealthCheck(pool: pool, stuckAfter: configuration.requestTimeout, probe: probe)
-        let pool = self.pool, loops = eventLoopThreads
+        let pool = self.pool
+        let loops = eventLoopThreads
         sampler = metrics.map { metrics in
-            ProcessSampler(metrics: metrics, threads: [
-                .init(role: "event_loop", threads: { loops.withLockedValue { $0 } }), .init(role: "worker", threads: { pool.workerThreads }),
-            ])
+            ProcessSampler(
+                metrics: metrics,
+                threads: [
+                    .init(role: "event_loop", threads: { loops.withLockedValue { $0 } }), .init(role: "worker", threads: { pool.workerThreads }),
+                ])
         }
-        let invocations = pipeline.map { InvocationService(pipeline: $0, pool: pool, metrics: accounting) }
+        let invocations =
+            pipeline.map { InvocationService(pipeline: $0, pool: pool, metrics: accounting) }
             ?? InvocationService(pool: pool, metrics: accounting)
         var models: ModelEndpoints? = nil
         if case .multiple(let registry) = serving {
@@ -150,7 +158,8 @@ public final class SwerveServer: Sendable {
             invocations: invocations, health: health, configuration: configuration,
             metricsEndpoint: backends?.endpoint(sampler: sampler) { metrics?.healthy.record(health.currentProblem() == nil ? 1 : 0) },
             metrics: metrics, models: models,
-            tracer: requestTracer, accessLog: configuration.accessLog.enabled ? AccessLog(configuration: configuration.accessLog, logger: accessLogger) : nil,
+            tracer: requestTracer,
+            accessLog: configuration.accessLog.enabled ? AccessLog(configuration: configuration.accessLog, logger: accessLogger) : nil,
             logger: logger)
     }
 

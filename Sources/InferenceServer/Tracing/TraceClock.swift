@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Tracing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Turns the server's monotonic clock readings into the wall-clock instants spans carry.
 ///
@@ -17,7 +18,8 @@ import Tracing
 enum TraceClock {
     /// Wall-clock minus monotonic nanoseconds, read once.
     static let epochOffset: UInt64 = {
-        var wall = timespec(), monotonic = timespec()
+        var wall = timespec()
+        var monotonic = timespec()
         clock_gettime(CLOCK_REALTIME, &wall)
         clock_gettime(CLOCK_MONOTONIC, &monotonic)
         let wallNanoseconds = UInt64(wall.tv_sec) &* 1_000_000_000 &+ UInt64(wall.tv_nsec)

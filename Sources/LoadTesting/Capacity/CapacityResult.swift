@@ -66,7 +66,8 @@ public struct CapacityResult: Codable, Sendable, Equatable {
         if let target = self.targetStep {
             var line = "at that target (\(fixed(target.rate, 1)) req/s): p90 \(DurationText.formatMilliseconds(target.p90Ms))"
             if let cpu = target.cpuPercent {
-                line += ", server cpu \(fixed(cpu, 0))% of one core: Kubernetes HPA averageUtilization \(fixed(cpu, 0))% ÷ the pod's CPU request in cores"
+                line +=
+                    ", server cpu \(fixed(cpu, 0))% of one core: Kubernetes HPA averageUtilization \(fixed(cpu, 0))% ÷ the pod's CPU request in cores"
             }
             lines.append(line)
         }

@@ -28,7 +28,8 @@ public struct ServerCPUProbe: Sendable {
     /// Reads the metrics once; nil when the endpoint is missing or has neither metric.
     public func read(group: EventLoopGroup) async -> Reading? {
         guard let response = try? await OneShotRequest.get(self.metricsURL, group: group, timeout: .seconds(2)),
-              response.status == 200 else { return nil }
+            response.status == 200
+        else { return nil }
         let reading = Reading(
             uptimeNanoseconds: NIODeadline.now().uptimeNanoseconds,
             cpuSeconds: PrometheusText.sum(of: Self.counterName, in: response.body),
@@ -61,7 +62,8 @@ enum PrometheusText {
                 rest = rest[rest.index(after: close)...]
             }
             guard let token = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).first,
-                  let value = Double(token), value.isFinite else { continue }
+                let value = Double(token), value.isFinite
+            else { continue }
             total = (total ?? 0) + value
         }
         return total

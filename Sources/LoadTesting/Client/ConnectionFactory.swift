@@ -1,12 +1,11 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// Opens load connections from one event loop to an address resolved once before the run.
 ///
 /// Exists to keep connection set-up (socket options, the pipeline) in one place, and off the hot
 /// path: no DNS lookup per connection, no request encoding per request. The pipeline is
-/// ``RequestWriter``, NIO's `HTTPResponseDecoder`, then ``LoadConnection``.
+/// ``LoadConnection`` alone: it writes prepared bytes and frames responses itself.
 struct ConnectionFactory {
     let eventLoop: EventLoop
     let address: SocketAddress
@@ -14,18 +13,15 @@ struct ConnectionFactory {
 
     /// Connects and calls `completion` on the event loop with a connection ready to send.
     func connect(delegate: LoadConnectionDelegate, completion: @escaping (Result<LoadConnection, Error>) -> Void) {
-        let writer = RequestWriter()
-        let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
-        let handler = LoadConnection(writer: writer, decoder: decoder)
+        let handler = LoadConnection()
         handler.delegate = delegate
-        let handlers = NIOLoopBound((writer, decoder, handler), eventLoop: self.eventLoop)
+        let handlers = NIOLoopBound(handler, eventLoop: self.eventLoop)
         ClientBootstrap(group: self.eventLoop)
             .connectTimeout(self.connectTimeout)
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let (writer, decoder, handler) = handlers.value
-                    try channel.pipeline.syncOperations.addHandlers(writer, ByteToMessageHandler(decoder), handler)
+                    try channel.pipeline.syncOperations.addHandler(handlers.value)
                 }
             }
             .connect(to: self.address)

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// How a request ended, as seen by the connection that carried it.
 enum RequestOutcome {
@@ -17,32 +16,25 @@ protocol LoadConnectionDelegate: AnyObject {
 }
 
 /// One keep-alive HTTP/1.1 connection carrying at most one request at a time (no pipelining, like
-/// wrk and locust). The last handler of the pipeline, after NIO's `HTTPResponseDecoder`.
+/// wrk and locust). The only handler of its channel's pipeline.
 ///
 /// It writes a prepared request (bytes from `HTTPRequestEncoder`, see ``RequestEncoding``) with a
-/// single flush, skips the response body, and reports the outcome; it never retries, so every
-/// request sent is reported exactly once.
+/// single flush, finds the end of the response in the bytes read with ``ResponseFramer`` (the body
+/// is skipped, never copied), and reports the outcome; it never retries, so every request sent is
+/// reported exactly once.
 final class LoadConnection: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
 
     weak var delegate: LoadConnectionDelegate?
-    private let writer: RequestWriter
-    private let decoder: HTTPResponseDecoder
+    private var framer = ResponseFramer()
     private var context: ChannelHandlerContext?
     private var closing = false
     /// When the request in flight started counting (send, or due time in open loop), and when it times out.
     private(set) var origin: NIODeadline?
     private(set) var deadline: NIODeadline = .distantFuture
-    private var status = 0
-    private var keepAlive = true
 
     /// Whether a new request may be sent now.
     var isUsable: Bool { self.context != nil && !self.closing && self.origin == nil }
-
-    init(writer: RequestWriter, decoder: HTTPResponseDecoder) {
-        self.writer = writer
-        self.decoder = decoder
-    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -51,26 +43,24 @@ final class LoadConnection: ChannelInboundHandler {
         precondition(self.isUsable, "send on a connection that is busy or closed")
         self.origin = origin
         self.deadline = deadline
-        self.status = 0
-        self.decoder.write(data: .head(request.head))
-        self.writer.writeAndFlush(request.bytes)
+        self.framer.expectResponse(toHead: request.isHead)
+        self.context?.writeAndFlush(NIOAny(request.bytes), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
-        case .head(let head):
-            self.status = Int(head.status.code)
-            self.keepAlive = head.isKeepAlive
-        case .body:
-            break
-        case .end:
-            guard self.origin != nil, self.status >= 200 else {
-                // A 1xx interim response or bytes nobody asked for: the latter breaks the protocol.
+        var bytes = Self.unwrapInboundIn(data)
+        guard !self.closing else { return }
+        do {
+            guard self.origin != nil, let response = try self.framer.parse(&bytes) else {
+                // Bytes nobody asked for break the protocol; otherwise the response goes on.
                 if self.origin == nil { self.close() }
                 return
             }
-            if !self.keepAlive { self.close() }
-            self.finish(.response(status: self.status), now: .now())
+            // A response must end where the read does: more bytes would answer nothing we sent.
+            if !response.keepAlive || bytes.readableBytes > 0 { self.close() }
+            self.finish(.response(status: response.status), now: .now())
+        } catch {
+            self.close()
         }
     }
 
@@ -94,6 +84,10 @@ final class LoadConnection: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A body delimited by the end of the stream is complete now; anything else in flight broke.
+        if self.origin != nil, let response = self.framer.finishAtEndOfStream() {
+            self.finish(.response(status: response.status), now: .now())
+        }
         self.closing = true
         if self.origin != nil { self.finish(.connectionError, now: .now()) }
         self.context = nil

@@ -47,8 +47,11 @@ public struct LoadTestConfiguration: Sendable {
     /// Throws the first option that is out of range.
     public func validate() throws(LoadTestError) {
         try self.request.validate()
-        try Self.check(self.duration > .zero && self.duration <= Limits.duration, "--duration", "must be in (0, 1h], got \(DurationText.format(self.duration))")
-        try Self.check(self.timeout >= .milliseconds(1) && self.timeout <= Limits.timeout, "--timeout", "must be in [1ms, 300s], got \(DurationText.format(self.timeout))")
+        try Self.check(
+            self.duration > .zero && self.duration <= Limits.duration, "--duration", "must be in (0, 1h], got \(DurationText.format(self.duration))")
+        try Self.check(
+            self.timeout >= .milliseconds(1) && self.timeout <= Limits.timeout, "--timeout",
+            "must be in [1ms, 300s], got \(DurationText.format(self.timeout))")
         try Self.check((1...Limits.threads).contains(self.threads), "--threads", "must be 1...\(Limits.threads), got \(self.threads)")
         if let maxRequests {
             try Self.check((1...Limits.requests).contains(maxRequests), "--max-requests", "must be 1...\(Limits.requests), got \(maxRequests)")

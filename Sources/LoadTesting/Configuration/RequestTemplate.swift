@@ -102,9 +102,10 @@ public struct RequestTemplate: Sendable {
     }
 }
 
-/// A request ready for the wire: the bytes `HTTPRequestEncoder` produced for it, and its head,
-/// which the response decoder needs to know what it is answering (a `HEAD` response has no body).
+/// A request ready for the wire: the bytes `HTTPRequestEncoder` produced for it, and whether it
+/// is a `HEAD`, which the response framer needs to know (a response to `HEAD` has no body).
 struct PreparedRequest: Sendable {
     var head: HTTPRequestHead
     var bytes: ByteBuffer
+    var isHead: Bool { self.head.method == .HEAD }
 }

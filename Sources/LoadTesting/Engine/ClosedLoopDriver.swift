@@ -28,10 +28,11 @@ final class ClosedLoopDriver: LoadDriver {
         guard !self.population.isEmpty else { return self.worker.driverDidFinish() }
         let isolated = self.worker.eventLoop.assumeIsolated()
         for (user, time) in zip(self.population, self.spawnTimes) {
-            self.spawnTimers.append(isolated.scheduleTask(deadline: time) {
-                self.running += 1
-                user.run()
-            })
+            self.spawnTimers.append(
+                isolated.scheduleTask(deadline: time) {
+                    self.running += 1
+                    user.run()
+                })
         }
     }
 

@@ -74,6 +74,15 @@ public struct LoadRunner: Sendable {
         continuation.finish()
         _ = try await sampler.sample(final: true)
         let elapsed = Duration.nanoseconds(sampler.lastSample.uptimeNanoseconds - start.uptimeNanoseconds)
+        var wrkCorrectedLatency: LatencySummary?
+        if case .closedLoop(let users, _, _) = self.configuration.workload,
+            let interval = CoordinatedOmission.wrkExpectedInterval(
+                elapsedMicroseconds: UInt64(max(0, elapsed.nanoseconds / 1000)), requests: Int(sampler.totals.histogram.totalCount),
+                connections: users
+            )
+        {
+            wrkCorrectedLatency = LatencySummary(microseconds: CoordinatedOmission.wrkCorrected(sampler.totals.histogram, expectedInterval: interval))
+        }
         return LoadReport(
             target: self.configuration.request.target, method: self.configuration.request.method,
             workload: self.configuration.workload, duration: self.configuration.duration,
@@ -81,7 +90,8 @@ public struct LoadRunner: Sendable {
             startedAt: startedAt, elapsed: elapsed,
             requests: sampler.totals.requests, failures: sampler.totals.failures,
             failuresByKind: sampler.totals.failuresByKind,
-            latency: LatencySummary(microseconds: sampler.totals.histogram), timeSeries: sampler.points,
+            latency: LatencySummary(microseconds: sampler.totals.histogram), wrkCorrectedLatency: wrkCorrectedLatency,
+            timeSeries: sampler.points,
             threads: self.configuration.threads,
             generatorCPUPercent: elapsed > .zero ? (GeneratorCPU.processSeconds() - cpuAtStart) / elapsed.seconds * 100 : 0
         )

@@ -35,11 +35,13 @@ struct RunPlan {
                 return Share(worker: worker, driver: .closed(spawnTimes: spawnTimes, pacing: TimeAmount(pacing)))
             case .openLoop(let rate, let connections):
                 let gap = 1e9 / rate
-                return Share(worker: worker, driver: .open(
-                    interval: Int64((gap * Double(loops)).rounded()),
-                    firstDue: start + .nanoseconds(Int64((gap * Double(index)).rounded())),
-                    maxConnections: max(1, split(connections, into: loops)[index])
-                ))
+                return Share(
+                    worker: worker,
+                    driver: .open(
+                        interval: Int64((gap * Double(loops)).rounded()),
+                        firstDue: start + .nanoseconds(Int64((gap * Double(index)).rounded())),
+                        maxConnections: max(1, split(connections, into: loops)[index])
+                    ))
             }
         }
     }

@@ -48,15 +48,19 @@ public enum HTMLReport {
     private static func charts(_ report: LoadReport) -> String {
         let points = report.timeSeries
         let times = points.map(\.elapsedSeconds)
-        let throughput = SVGLineChart(title: "Requests per second", unit: "per s", times: times, series: [
-            .init(name: "requests/s", color: "#2e7d32", values: points.map(\.requestsPerSecond)),
-            .init(name: "failures/s", color: "#c62828", values: points.map(\.failuresPerSecond)),
-        ])
-        let latency = SVGLineChart(title: "Response times (ms)", unit: "ms", times: times, series: [
-            .init(name: "p50", color: "#1565c0", values: points.map { $0.latency?.p50 }),
-            .init(name: "p90", color: "#ef6c00", values: points.map { $0.latency?.p90 }),
-            .init(name: "p99", color: "#6a1b9a", values: points.map { $0.latency?.p99 }),
-        ])
+        let throughput = SVGLineChart(
+            title: "Requests per second", unit: "per s", times: times,
+            series: [
+                .init(name: "requests/s", color: "#2e7d32", values: points.map(\.requestsPerSecond)),
+                .init(name: "failures/s", color: "#c62828", values: points.map(\.failuresPerSecond)),
+            ])
+        let latency = SVGLineChart(
+            title: "Response times (ms)", unit: "ms", times: times,
+            series: [
+                .init(name: "p50", color: "#1565c0", values: points.map { $0.latency?.p50 }),
+                .init(name: "p90", color: "#ef6c00", values: points.map { $0.latency?.p90 }),
+                .init(name: "p99", color: "#6a1b9a", values: points.map { $0.latency?.p99 }),
+            ])
         let isClosed = if case .closedLoop = report.workload { true } else { false }
         let users = SVGLineChart(
             title: isClosed ? "Number of users" : "Connections open", unit: isClosed ? "users" : "connections",

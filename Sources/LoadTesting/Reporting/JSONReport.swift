@@ -31,6 +31,9 @@ public struct JSONReport: Codable, Sendable {
     /// Failure counts keyed by `"503"`-style status, `"timeout"` or `"connection error"`.
     public var failuresByKind: [String: Int]
     public var latencyMs: LatencySummary
+    /// Closed loop only: `latencyMs` with wrk 4's coordinated-omission correction, the statistic
+    /// wrk prints (for comparisons with wrk; `latencyMs` is what was measured).
+    public var wrkCorrectedLatencyMs: LatencySummary?
     public var timeSeries: [TimeSeriesPoint]
     /// Event-loop threads of the generator, and its CPU use (percent of one core, all threads).
     public var threads: Int
@@ -63,6 +66,7 @@ public struct JSONReport: Codable, Sendable {
         self.requestsPerSecond = report.requestsPerSecond
         self.failuresByKind = Dictionary(uniqueKeysWithValues: report.failuresByKind.map { ($0.key.description, $0.value) })
         self.latencyMs = report.latency
+        self.wrkCorrectedLatencyMs = report.wrkCorrectedLatency
         self.timeSeries = report.timeSeries
         self.threads = report.threads
         self.generatorCPUPercent = report.generatorCPUPercent

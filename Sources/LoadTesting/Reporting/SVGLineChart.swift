@@ -41,14 +41,16 @@ struct SVGLineChart {
         for tick in yTicks {
             let ty = fixed(y(tick), 1)
             svg += "<line x1=\"\(self.left)\" y1=\"\(ty)\" x2=\"\(self.width - self.right)\" y2=\"\(ty)\" stroke=\"#eeeeee\"/>"
-            svg += "<text x=\"\(self.left - 6)\" y=\"\(ty)\" \(Self.axisLabel) text-anchor=\"end\" dominant-baseline=\"middle\">\(Self.label(tick))</text>"
+            svg +=
+                "<text x=\"\(self.left - 6)\" y=\"\(ty)\" \(Self.axisLabel) text-anchor=\"end\" dominant-baseline=\"middle\">\(Self.label(tick))</text>"
         }
         for tick in Self.ticks(upTo: maxTime) where tick <= maxTime {
             let tx = fixed(x(tick), 1)
             svg += "<text x=\"\(tx)\" y=\"\(Int(self.height - 12))\" \(Self.axisLabel) text-anchor=\"middle\">\(Self.label(tick))s</text>"
         }
         svg += "<text x=\"\(self.left - 6)\" y=\"\(Int(self.top - 10))\" \(Self.axisLabel) text-anchor=\"end\">\(HTML.escape(self.unit))</text>"
-        svg += "<rect x=\"\(self.left)\" y=\"\(self.top)\" width=\"\(fixed(plotWidth, 1))\" height=\"\(fixed(plotHeight, 1))\" fill=\"none\" stroke=\"#bdbdbd\"/>"
+        svg +=
+            "<rect x=\"\(self.left)\" y=\"\(self.top)\" width=\"\(fixed(plotWidth, 1))\" height=\"\(fixed(plotHeight, 1))\" fill=\"none\" stroke=\"#bdbdbd\"/>"
         for (index, series) in self.series.enumerated() {
             for run in Self.runs(of: series.values) {
                 let points = run.map { (x: fixed(x(self.times[$0]), 1), y: fixed(y(series.values[$0] ?? 0), 1)) }
@@ -71,7 +73,12 @@ struct SVGLineChart {
         var runs: [[Int]] = []
         var current: [Int] = []
         for (index, value) in values.enumerated() {
-            if value != nil { current.append(index) } else if !current.isEmpty { runs.append(current); current = [] }
+            if value != nil {
+                current.append(index)
+            } else if !current.isEmpty {
+                runs.append(current)
+                current = []
+            }
         }
         if !current.isEmpty { runs.append(current) }
         return runs

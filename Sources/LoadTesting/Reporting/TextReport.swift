@@ -14,15 +14,15 @@ public enum TextReport {
         var failures = "failures    \(report.failures)  (\(fixed(report.failureRatio * 100, 2))%)"
         for (kind, count) in report.sortedFailures { failures += "  \(kind): \(count)" }
         lines.append(failures)
-        let latency = report.latency
-        let columns: [(String, Double)] = [
-            ("min", latency.min), ("p50", latency.p50), ("p90", latency.p90), ("p99", latency.p99),
-            ("p99.9", latency.p99_9), ("max", latency.max), ("mean", latency.mean),
-        ]
-        lines.append("latency     " + columns.map { pad($0.0, 10) }.joined())
-        let values = latency.count > 0 ? columns.map { pad(DurationText.formatMilliseconds($0.1), 10) }.joined() : "no responses"
-        lines.append("            " + values)
-        lines.append("generator   cpu \(fixed(report.generatorCPUPercent, 0))% of one core, \(report.threads) thread\(report.threads == 1 ? "" : "s")")
+        lines.append("latency     " + ["min", "p50", "p90", "p99", "p99.9", "max", "mean"].map { pad($0, 10) }.joined())
+        lines.append("            " + Self.latencyValues(report.latency))
+        if let corrected = report.wrkCorrectedLatency, report.latency.count > 0 {
+            // wrk's statistic, for comparisons with wrk only: measured values plus the requests
+            // each user would have sent during long responses (see docs/load.md).
+            lines.append("wrk-style   " + Self.latencyValues(corrected) + "(coordinated-omission corrected like wrk 4)")
+        }
+        lines.append(
+            "generator   cpu \(fixed(report.generatorCPUPercent, 0))% of one core, \(report.threads) thread\(report.threads == 1 ? "" : "s")")
         for warning in report.warnings { lines.append("warning     " + warning) }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -39,6 +39,13 @@ public enum TextReport {
             line += "  p99 \(DurationText.formatMilliseconds(latency.p99))"
         }
         return line
+    }
+
+    /// One row of the latency table: min, p50, p90, p99, p99.9, max and mean.
+    static func latencyValues(_ latency: LatencySummary) -> String {
+        guard latency.count > 0 else { return "no responses" }
+        return [latency.min, latency.p50, latency.p90, latency.p99, latency.p99_9, latency.max, latency.mean]
+            .map { pad(DurationText.formatMilliseconds($0), 10) }.joined()
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

@@ -13,6 +13,8 @@ public struct LatencySummary: Sendable, Equatable, Codable {
     public var p50: Double
     public var p90: Double
     public var p99: Double
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // The JSON report's field name.
     public var p99_9: Double
     public var max: Double
 

@@ -22,8 +22,12 @@ public struct LoadReport: Sendable {
     public var requests: Int
     public var failures: Int
     public var failuresByKind: [FailureKind: Int]
-    /// Latency of every complete response.
+    /// Latency of every complete response, as measured.
     public var latency: LatencySummary
+    /// Closed loop only: ``latency`` with wrk 4's coordinated-omission correction applied (see
+    /// ``CoordinatedOmission``), the statistic wrk prints as its latency, for comparing the two
+    /// tools; nil in open loop, which measures from due times and needs no correction.
+    public var wrkCorrectedLatency: LatencySummary?
     public var timeSeries: [TimeSeriesPoint]
     /// Event-loop threads that generated the load.
     public var threads: Int

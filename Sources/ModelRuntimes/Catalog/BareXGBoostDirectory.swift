@@ -19,9 +19,11 @@ enum BareXGBoostDirectory {
             if names.isEmpty {
                 problem = "the directory is empty: expected \(ModelManifest.fileName) or an XGBoost JSON model"
             } else if models.isEmpty {
-                problem = "no \(ModelManifest.fileName) and no XGBoost JSON model (a .json file saved by Booster.save_model) here (found: \(names.joined(separator: ", ")))"
+                problem =
+                    "no \(ModelManifest.fileName) and no XGBoost JSON model (a .json file saved by Booster.save_model) here (found: \(names.joined(separator: ", ")))"
             } else {
-                problem = "no \(ModelManifest.fileName), and \(models.count) XGBoost JSON models (\(modelNames.joined(separator: ", "))): add a manifest naming one"
+                problem =
+                    "no \(ModelManifest.fileName), and \(models.count) XGBoost JSON models (\(modelNames.joined(separator: ", "))): add a manifest naming one"
             }
             throw ModelLoadError(file: directory.path, problem: problem)
         }

@@ -71,7 +71,8 @@ public struct HandlerRegistry: Sendable {
     /// without a manifest that holds a single XGBoost JSON model is served as that model, as
     /// SageMaker's XGBoost container allows.
     public func load(_ directory: ModelDirectory) throws -> LoadedModel {
-        let manifest = directory.fileExists(ModelManifest.fileName)
+        let manifest =
+            directory.fileExists(ModelManifest.fileName)
             ? try ModelManifest.read(from: directory) : try BareXGBoostDirectory.manifest(for: directory)
         guard let loader = handlers[manifest.handler] else {
             throw manifest.settings.error("handler", "unknown handler \"\(manifest.handler)\" (registered: \(handlerNames.joined(separator: ", ")))")

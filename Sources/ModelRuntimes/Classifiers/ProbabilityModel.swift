@@ -28,7 +28,9 @@ public struct XGBoostProbabilityModel: ProbabilityModel {
         guard model.objective == .binaryLogistic || model.objective == .regLogistic else {
             throw ModelLoadError(
                 file: file,
-                problem: "field \"learner.objective.name\": \(model.objective.rawValue) does not give a probability (binary:logistic or reg:logistic is needed)")
+                problem:
+                    "field \"learner.objective.name\": \(model.objective.rawValue) does not give a probability (binary:logistic or reg:logistic is needed)"
+            )
         }
         self.model = model
     }

@@ -42,7 +42,8 @@ public struct RandomForestModel: ProbabilityModel {
             do {
                 try builder.add(source, group: 0)
             } catch {
-                let field = ["left_children": "children_left", "right_children": "children_right", "split_indices": "feature"][error.field] ?? error.field
+                let field =
+                    ["left_children": "children_left", "right_children": "children_right", "split_indices": "feature"][error.field] ?? error.field
                 throw tree.error("\(field)[\(error.node)]", error.problem)
             }
         }

@@ -26,14 +26,16 @@ public struct EnsembleHandler: ClassifierHandler {
         let combine = try document.object("combine")
         let method = try combine.string("method")
         guard method == "mean" else { throw combine.error("method", "unknown \"\(method)\" (known: mean)") }
-        let weights = combine.contains("weights")
+        let weights =
+            combine.contains("weights")
             ? try combine.doubles("weights", count: specs.count) : Array(repeating: 1, count: specs.count)
         if let bad = weights.firstIndex(where: { $0 < 0 }) { throw combine.error("weights[\(bad)]", "is negative") }
         guard weights.reduce(0, +) > 0 else { throw combine.error("weights", "sum to zero") }
         var members: [CompositeClassifier.Member] = []
         for (index, spec) in specs.enumerated() {
             let member = try ClassifierMembers.member(spec, artifacts: artifacts, transform: transform, weight: weights[index])
-            guard !member.name.isEmpty, !members.contains(where: { $0.name == member.name }), member.name != "transform", member.name != "label" else {
+            guard !member.name.isEmpty, !members.contains(where: { $0.name == member.name }), member.name != "transform", member.name != "label"
+            else {
                 throw spec.error("name", "\"\(member.name)\" is empty or not unique among the stages")
             }
             members.append(member)

@@ -193,7 +193,8 @@ public struct JSONScanner {
         let start = offset
         while offset < bytes.count {
             let byte = bytes[offset]
-            let isNumberByte = (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+            let isNumberByte =
+                (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
                 || byte == UInt8(ascii: "+") || byte == UInt8(ascii: ".") || byte | 0x20 == UInt8(ascii: "e")
             if !isNumberByte { break }
             offset += 1

@@ -49,7 +49,8 @@ public struct TabularSchema: Sendable {
         self.positionByName = positions
         self.utf8Names = columns.map { Array($0.name.utf8) }
         var slots: [Int] = []
-        var numbers = 0, texts = 0
+        var numbers = 0
+        var texts = 0
         for column in columns {
             switch column.kind {
             case .number:

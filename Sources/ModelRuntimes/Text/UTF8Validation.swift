@@ -15,7 +15,8 @@ enum UTF8Validation {
                 continue
             }
             var length = 0
-            var lowest: UInt8 = 0x80, highest: UInt8 = 0xBF  // the range of the second byte
+            var lowest: UInt8 = 0x80
+            var highest: UInt8 = 0xBF  // the range of the second byte
             switch lead {
             case 0xC2...0xDF: length = 2
             case 0xE0: (length, lowest) = (3, 0xA0)

@@ -33,7 +33,8 @@ extension FeatureTransform {
                 for row in rows {
                     let value = numbers[row]
                     guard value.isNaN || abs(value) <= Double(Float.greatestFiniteMagnitude) else {
-                        throw batch.invalidValue(row: row, column: index, "\(NumberText.shortest(value)) is outside the float32 range the models compute in")
+                        throw batch.invalidValue(
+                            row: row, column: index, "\(NumberText.shortest(value)) is outside the float32 range the models compute in")
                     }
                     out.pointee = value
                     out += width
@@ -57,7 +58,8 @@ extension FeatureTransform {
     /// `bytes` without leading and trailing spaces and tabs.
     @inline(__always)
     static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        var start = 0, end = bytes.count
+        var start = 0
+        var end = bytes.count
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
         return UnsafeBufferPointer(rebasing: bytes[start..<end])

@@ -64,13 +64,14 @@ public struct FeatureTransform: Sendable {
         }
         self.columns = columns
         self.featureNames = features
-        self.inputSchema = TabularSchema(columns: columns.map { column in
-            switch column.encoding {
-            case .oneHot, .binary: .init(name: column.name, kind: .text, isRequired: false)
-            case .numeric: .init(name: column.name, kind: .number, isRequired: false)
-            case .drop: .init(name: column.name, kind: .ignored, isRequired: false)
-            }
-        })
+        self.inputSchema = TabularSchema(
+            columns: columns.map { column in
+                switch column.encoding {
+                case .oneHot, .binary: .init(name: column.name, kind: .text, isRequired: false)
+                case .numeric: .init(name: column.name, kind: .number, isRequired: false)
+                case .drop: .init(name: column.name, kind: .ignored, isRequired: false)
+                }
+            })
     }
 
     private static func encoding(of spec: ArtifactObject) throws -> (Encoding, [String]) {
@@ -85,7 +86,8 @@ public struct FeatureTransform: Sendable {
                 throw spec.error("categories[\(error.position)]", "\"\(error.category)\" is listed twice")
             }
         case "binary":
-            let one = try spec.string("one"), zero = try spec.string("zero")
+            let one = try spec.string("one")
+            let zero = try spec.string("zero")
             guard one != zero else { throw spec.error("zero", "equals \"one\"") }
             return (.binary(one: Array(one.utf8), zero: Array(zero.utf8)), try spec.strings("features", count: 1))
         case "numeric":

@@ -61,7 +61,9 @@ extension FlatForest {
                     while start < rows.upperBound {
                         let block = start..<min(start + Self.blockRows, rows.upperBound)
                         source.fill(block, into: FeatureBlockWriter(base: features.baseAddress!, groupSize: groupSize))
-                        body(ForestBlock(rows: block, walker: walker, features: features.baseAddress!, groupSize: groupSize, leafBuffer: leaves.baseAddress!))
+                        body(
+                            ForestBlock(
+                                rows: block, walker: walker, features: features.baseAddress!, groupSize: groupSize, leafBuffer: leaves.baseAddress!))
                         start = block.upperBound
                     }
                 }

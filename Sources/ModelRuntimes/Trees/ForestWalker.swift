@@ -15,17 +15,6 @@ struct ForestWalker {
     let hasCategoricalSplits: Bool
     let hasMissingLeftSplits: Bool
 
-    init(
-        nodes: UnsafePointer<FlatNode>, trees: UnsafeBufferPointer<FlatTree>, categoryWords: UnsafePointer<UInt32>,
-        hasCategoricalSplits: Bool, hasMissingLeftSplits: Bool
-    ) {
-        self.nodes = nodes
-        self.trees = trees
-        self.categoryWords = categoryWords
-        self.hasCategoricalSplits = hasCategoricalSplits
-        self.hasMissingLeftSplits = hasMissingLeftSplits
-    }
-
     /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) laid out in groups of `groupSize`
     /// floats (see `FeatureBlockWriter`), the index of the leaf reached in tree `tree`.
     @inline(__always)
@@ -49,9 +38,21 @@ struct ForestWalker {
         var x0 = groups
         while row < rowCount {
             // Lane k of the group reads feature f at x0[f * lanes + k]: one base, constant offsets.
-            let x1 = x0 + 1, x2 = x0 + 2, x3 = x0 + 3, x4 = x0 + 4, x5 = x0 + 5, x6 = x0 + 6, x7 = x0 + 7
-            var n0 = tree.root, n1 = tree.root, n2 = tree.root, n3 = tree.root
-            var n4 = tree.root, n5 = tree.root, n6 = tree.root, n7 = tree.root
+            let x1 = x0 + 1
+            let x2 = x0 + 2
+            let x3 = x0 + 3
+            let x4 = x0 + 4
+            let x5 = x0 + 5
+            let x6 = x0 + 6
+            let x7 = x0 + 7
+            var n0 = tree.root
+            var n1 = tree.root
+            var n2 = tree.root
+            var n3 = tree.root
+            var n4 = tree.root
+            var n5 = tree.root
+            var n6 = tree.root
+            var n7 = tree.root
             var step = 0
             while step < depth {
                 n0 = next(Rule.self, n0, x0)

@@ -10,7 +10,8 @@ enum XGBoostTreeReader {
         if parameters.contains("size_leaf_vector") {
             let leafVector = try parameters.integerString("size_leaf_vector", in: 0...Int(Int32.max))
             guard leafVector <= 1 else {
-                throw parameters.error("size_leaf_vector", "\(leafVector): multi-target trees (multi_strategy=\"multi_output_tree\") are not supported")
+                throw parameters.error(
+                    "size_leaf_vector", "\(leafVector): multi-target trees (multi_strategy=\"multi_output_tree\") are not supported")
             }
         }
         if tree.contains("id") {
@@ -22,7 +23,8 @@ enum XGBoostTreeReader {
         let features = try tree.integers("split_indices", count: nodeCount)
         let conditions = try tree.doubles("split_conditions", count: nodeCount).map { Float($0) }
         let defaultLeft = try tree.integers("default_left", count: nodeCount, in: 0...1)
-        let splitTypes = tree.contains("split_type")
+        let splitTypes =
+            tree.contains("split_type")
             ? try tree.integers("split_type", count: nodeCount, in: 0...1)
             : [Int32](repeating: 0, count: nodeCount)
         let sets = try categorySets(tree, nodeCount: nodeCount)
@@ -48,7 +50,8 @@ enum XGBoostTreeReader {
         let codes = try tree.integers("categories", in: 0...Int(Int32.max))
         var sets: [Int: [Int]] = [:]
         for (i, node) in nodes.enumerated() {
-            let start = Int(segments[i]), end = Int(segments[i]) + Int(sizes[i])
+            let start = Int(segments[i])
+            let end = Int(segments[i]) + Int(sizes[i])
             guard end <= codes.count else {
                 throw tree.error("categories_segments[\(i)]", "segment \(start)..<\(end) runs past the \(codes.count) entries of categories")
             }

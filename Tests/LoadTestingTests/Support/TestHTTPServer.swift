@@ -21,6 +21,8 @@ struct TestServerBehavior: Sendable {
     var mode = Mode.respond
     var status = 200
     var delay: Duration = .zero
+    /// Answer with chunked bodies (no Content-Length), as NIO's encoder then frames them.
+    var chunked = false
     /// When set, `GET /metrics` returns `process_cpu_seconds_total` = requests × this.
     var cpuSecondsPerRequest: Double?
 }
@@ -158,7 +160,7 @@ private final class TestServerHandler: ChannelInboundHandler {
     private func respond(context: ChannelHandlerContext, status: Int, body: String, close: Bool) {
         guard context.channel.isActive else { return }
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        if !self.state.behavior.chunked { headers.add(name: "Content-Length", value: String(body.utf8.count)) }
         if close { headers.add(name: "Connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)

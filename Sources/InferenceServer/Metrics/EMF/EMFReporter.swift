@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ModelRuntimes
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Settings of the EMF output.
 public struct EMFConfiguration: Sendable {
@@ -30,7 +31,9 @@ public final class EMFReporter: Service, Sendable {
     private let configuration: EMFConfiguration
     private let write: @Sendable (String) -> Void
 
-    public init(factory: EMFMetricsFactory, configuration: EMFConfiguration, write: @escaping @Sendable (String) -> Void = EMFReporter.writeToStandardOutput) {
+    public init(
+        factory: EMFMetricsFactory, configuration: EMFConfiguration, write: @escaping @Sendable (String) -> Void = EMFReporter.writeToStandardOutput
+    ) {
         self.factory = factory
         self.configuration = configuration
         self.write = write
@@ -52,7 +55,9 @@ public final class EMFReporter: Service, Sendable {
     func render(_ interval: EMFInterval, timestamp: Int) -> [String] {
         var endpoint = EMFDocument(configuration: configuration, timestamp: timestamp)
         var containers: [String: EMFDocument] = [:]
-        var invocations = 0.0, errors4xx = 0.0, errors5xx = 0.0
+        var invocations = 0.0
+        var errors4xx = 0.0
+        var errors5xx = 0.0
         for (key, value) in interval.counts {
             switch key.label {
             case MetricNames.requests where Self.invocationRoutes.contains(key.dimension(MetricNames.route) ?? ""):
@@ -65,7 +70,8 @@ public final class EMFReporter: Service, Sendable {
             case MetricNames.threadCPU:
                 endpoint.add(key.dimension(MetricNames.role) == "worker" ? "WorkerCPUTime" : "EventLoopCPUTime", unit: "Seconds", value)
             case MetricNames.containerCPU:
-                containers[key.dimension(MetricNames.container) ?? "", default: container(key, timestamp)].add("ContainerCPUTime", unit: "Seconds", value)
+                containers[key.dimension(MetricNames.container) ?? "", default: container(key, timestamp)].add(
+                    "ContainerCPUTime", unit: "Seconds", value)
             default: break
             }
         }
@@ -89,7 +95,8 @@ public final class EMFReporter: Service, Sendable {
             case MetricNames.overheadLatency: endpoint.add("OverheadLatency", unit: "Microseconds", values)
             case MetricNames.queueWait: endpoint.add("QueueLatency", unit: "Microseconds", values)
             case MetricNames.containerLatency:
-                containers[key.dimension(MetricNames.container) ?? "", default: container(key, timestamp)].add("ContainerLatency", unit: "Microseconds", values)
+                containers[key.dimension(MetricNames.container) ?? "", default: container(key, timestamp)].add(
+                    "ContainerLatency", unit: "Microseconds", values)
             default: break
             }
         }
@@ -153,7 +160,8 @@ struct EMFDocument {
     func render() -> String {
         let metricList = metrics.map { #"{"Name":\#(Self.string($0.name)),"Unit":\#(Self.string($0.unit))}"# }.joined(separator: ",")
         let dimensions = "[[" + dimensionNames.map(Self.string).joined(separator: ",") + "]]"
-        let aws = #""_aws":{"Timestamp":\#(timestamp),"CloudWatchMetrics":[{"Namespace":\#(Self.string(configuration.namespace)),"Dimensions":\#(dimensions),"Metrics":[\#(metricList)]}]}"#
+        let aws =
+            #""_aws":{"Timestamp":\#(timestamp),"CloudWatchMetrics":[{"Namespace":\#(Self.string(configuration.namespace)),"Dimensions":\#(dimensions),"Metrics":[\#(metricList)]}]}"#
         return "{" + ([aws] + members.map { "\(Self.string($0.0)):\($0.1)" }).joined(separator: ",") + "}"
     }
 

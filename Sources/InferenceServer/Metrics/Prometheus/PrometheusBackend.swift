@@ -73,10 +73,12 @@ public final class PrometheusBackend: MetricsFactory, Sendable {
     /// The series of family `name` with `labels`, made by `make` the first time.
     private func series<Handler: AnyObject & Sendable>(_ name: String, _ labels: [(String, String)], kind: Kind, make: () -> Handler) -> Handler {
         families.withLockedValue { state in
-            var family = state.byName[name] ?? {
-                state.order.append(name)
-                return Family(kind: kind, help: help(name), series: [])
-            }()
+            var family =
+                state.byName[name]
+                ?? {
+                    state.order.append(name)
+                    return Family(kind: kind, help: help(name), series: [])
+                }()
             precondition(family.kind == kind, "metric \(name) is a \(family.kind.rawValue), not a \(kind.rawValue)")
             if let existing = family.series.first(where: { $0.labels.elementsEqual(labels, by: ==) }), let handler = existing.handler as? Handler {
                 return handler

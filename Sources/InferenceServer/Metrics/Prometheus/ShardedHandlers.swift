@@ -76,7 +76,8 @@ final class ShardedHistogram: RecorderHandler, TimerHandler, Sendable {
     /// The first bucket whose bound is at least `value` (binary search).
     @inline(__always)
     private func bucket(of value: Double) -> Int {
-        var low = 0, high = bounds.count
+        var low = 0
+        var high = bounds.count
         while low < high {
             let middle = (low + high) >> 1
             if bounds[middle] < value { low = middle + 1 } else { high = middle }

@@ -53,7 +53,9 @@ struct CSVChunkDecoder {
                 field = try reader.nextField(row: number, column: column + 1, scratch: &scratch)
                 if column < columnCount {
                     if let range = field.range {
-                        try store(UnsafeBufferPointer(rebasing: bytes[range]), raw: field.raw, row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
+                        try store(
+                            UnsafeBufferPointer(rebasing: bytes[range]), raw: field.raw, row: row, column: column, numbers: numbers,
+                            capacity: capacity, texts: texts)
                     } else {
                         try scratch.withUnsafeBufferPointer {
                             try store($0, raw: field.raw, row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
@@ -64,7 +66,8 @@ struct CSVChunkDecoder {
             } while field.endsWithComma
             guard column == columnCount else {
                 let found = column == 1 && field.range?.isEmpty == true ? "an empty line" : "\(column)"
-                throw CSVRowError(row: number, column: nil, field: nil, problem: "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(found)")
+                throw CSVRowError(
+                    row: number, column: nil, field: nil, problem: "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(found)")
             }
             row += 1
         }

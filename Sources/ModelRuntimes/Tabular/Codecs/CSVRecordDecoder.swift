@@ -77,7 +77,11 @@ struct CSVRecordDecoder {
 /// Where each schema column's values go: numeric columns into flat storage, text columns into
 /// `TextColumn`s.
 struct CSVLayout: Sendable {
-    enum Slot: Sendable { case number(Int), text(Int), ignored }
+    enum Slot: Sendable {
+        case number(Int)
+        case text(Int)
+        case ignored
+    }
     let slots: [Slot]
     let required: [Bool]
     let names: [String]

@@ -209,7 +209,8 @@ struct JSONRecordDecoder {
             let text = try scanner.readString()
             switch spec.kind {
             case .number:
-                let hint = Array(text.utf8).withUnsafeBytes { DecimalParser.parse($0, grammar: .json) } != nil ? " (write numbers without quotes)" : ""
+                let hint =
+                    Array(text.utf8).withUnsafeBytes { DecimalParser.parse($0, grammar: .json) } != nil ? " (write numbers without quotes)" : ""
                 throw ServingError.invalidInput(row: row, field: spec.name, "expected a number, found the string \"\(text.prefix(40))\"\(hint)")
             case .text:
                 if text.isEmpty {
@@ -221,7 +222,10 @@ struct JSONRecordDecoder {
             }
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             guard spec.kind == .ignored else {
-                throw ServingError.invalidInput(row: row, field: spec.name, "expected \(spec.kind == .number ? "a number" : "a string"), found \(scanner.peek() == UInt8(ascii: "{") ? "an object" : "an array")")
+                throw ServingError.invalidInput(
+                    row: row, field: spec.name,
+                    "expected \(spec.kind == .number ? "a number" : "a string"), found \(scanner.peek() == UInt8(ascii: "{") ? "an object" : "an array")"
+                )
             }
             try scanner.skipValue(depth: 2)
             builder.setIgnored(column: column)
@@ -229,7 +233,8 @@ struct JSONRecordDecoder {
             let literal = try scanner.readLiteral()
             if let literal {
                 guard spec.kind == .ignored else {
-                    throw ServingError.invalidInput(row: row, field: spec.name, "expected \(spec.kind == .number ? "a number" : "a string"), found \(literal)")
+                    throw ServingError.invalidInput(
+                        row: row, field: spec.name, "expected \(spec.kind == .number ? "a number" : "a string"), found \(literal)")
                 }
                 builder.setIgnored(column: column)
             } else if !builder.setMissing(column: column) {
