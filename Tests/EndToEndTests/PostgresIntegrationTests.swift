@@ -122,7 +122,9 @@ struct PostgresIntegrationTests {
         }
     }
 
-    @Test("a 25,000-row table is scored in 3 requests with answers in row order; 10,001 rows end with a batch of one")
+    @Test(
+        "a 25,000-row table is scored in 3 requests with answers in row order; 10,001 rows end with a batch of one",
+        .disabled(if: Sanitizer.isActive, "PL/Python's client gives each batch 10 s, which a sanitized swerve does not meet"))
     func batchesOf10000() async throws {
         let (cluster, server) = try await scenario()
         defer {

@@ -11,7 +11,8 @@ struct RealEstateServingTests {
         #expect(ping.status == 200)
         #expect(ping.body.isEmpty)
         // A loose bound (the debug binary, beside the other suites): the 1 s goal is measured by scripts/image-check.sh.
-        #expect(Date().timeIntervalSince(server.launchedAt) < 15)
+        // Under a sanitizer (5-15x slower, RELIABILITY.md section 2) it is not checked.
+        if !Sanitizer.isActive { #expect(Date().timeIntervalSince(server.launchedAt) < 15) }
 
         let client = try LoopbackClient(port: server.port)
         try await client.send(invocationRequest(#"{"distance": 150}"#))

@@ -10,6 +10,20 @@ import Testing
 
 @Suite("Worker pool: concurrency bound, admission, drain, parallel chunks")
 struct WorkerPoolTests {
+    /// RELIABILITY.md section 2, finding 1: the workers were never joined, so each kept its stack
+    /// until the process exited (the thread sanitizer reports every such thread as a leak, and
+    /// fails the run). A second shutdown finds nothing left to join.
+    @Test("shutdown joins the worker threads: none is left to read a CPU clock from")
+    func shutdownJoinsWorkers() async {
+        let pool = WorkerPool(workerCount: 3, queueDepth: 10, maxQueuedBytes: 1 << 20)
+        pool.start()
+        #expect(pool.workerThreads.count == 3)
+        await pool.shutdownGracefully()
+        #expect(pool.workerThreads.isEmpty)
+        await pool.shutdownGracefully()
+        #expect(pool.workerThreads.isEmpty)
+    }
+
     private func runAll(_ pool: WorkerPool, jobs: Int, body: @escaping @Sendable () -> Void) async throws -> Int {
         let done = ManagedAtomic(0)
         var accepted = 0

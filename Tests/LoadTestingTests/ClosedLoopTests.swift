@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LoadTesting
@@ -39,7 +40,11 @@ extension LiveTests {
             }
         }
 
-        @Test("users spawn at the spawn rate, and the time series shows them")
+        @Test(
+            "users spawn at the spawn rate, and the time series shows them",
+            .disabled(
+                if: ProcessInfo.processInfo.environment["SWERVE_SANITIZER"] != nil,
+                "a spawn schedule in real time; a sanitizer's slowdown shifts it (RELIABILITY.md section 2)"))
         func spawnRateRampsUsers() async throws {
             try await withTestServer(TestServerBehavior(delay: .milliseconds(5))) { server in
                 let workload = Workload.closedLoop(users: 4, spawnRate: 2, pacing: .milliseconds(100))

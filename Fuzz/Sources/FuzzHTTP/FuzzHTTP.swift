@@ -81,7 +81,7 @@ private func exercise(_ bytes: [UInt8], readSize: Int, clientCloses: Bool, drain
     try await channel.eventLoop.submit {
         let pipeline = channel.pipeline.syncOperations
         try HTTPServer.configurePipeline(pipeline, responder: server.responder, configuration: server.configuration)
-        let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        let decoder = try pipeline.handler(type: ByteToMessageHandler<RequestDecoder>.self)
         try pipeline.addHandler(recorder, position: .after(decoder))
     }.get()
     try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()

@@ -61,7 +61,16 @@ final class ConditionLock: @unchecked Sendable {
     }
 }
 
-/// Starts a POSIX thread running `body` (outside Swift's cooperative pool, so it may block).
+/// Starts a POSIX thread running `body` that nobody joins: its resources are freed when it exits.
+/// (A joinable thread that is never joined keeps its stack until the process exits, which the
+/// thread sanitizer reports as a leak: RELIABILITY.md, section 2.)
+func startDetachedThread(_ body: @escaping @Sendable () -> Void) {
+    let thread = startThread(body)
+    pthread_detach(thread)
+}
+
+/// Starts a POSIX thread running `body` (outside Swift's cooperative pool, so it may block). The
+/// caller joins it (`pthread_join`) once it has exited, or uses `startDetachedThread`.
 func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
     final class Box: @unchecked Sendable {
         let body: @Sendable () -> Void

@@ -84,6 +84,7 @@ struct ConnectionStateMachine {
             preconditionFailure("a request head arrived in state \(state)")
         }
         state = .receiving(Incoming(head: head, headers: headers, body: nil, receivedAt: now))
+        if let problem = headers.framingProblem { return .fail(.malformedRequest(problem)) }
         if head.uri.utf8.count > limits.maxURILength { return .fail(.uriTooLong(limit: limits.maxURILength)) }
         if let declared = headers.contentLength, declared > limits.maxPayloadBytes {
             return .fail(.payloadTooLarge(limit: limits.maxPayloadBytes))
@@ -250,6 +251,12 @@ struct ConnectionStateMachine {
         defer { state = .closing }
         if case .responding(let exchange) = state { return exchange.pending }
         return nil
+    }
+
+    /// True between requests: waiting for the next request's head.
+    var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
     }
 
     /// True while a request's head has arrived and its body is being read.

@@ -15,7 +15,8 @@ import NIOHTTP1
 /// It sits right after NIO's `HTTPRequestDecoder` and does what would otherwise take several
 /// handlers: body aggregation with the payload limit (413), `Expect: 100-continue`, pipelining
 /// (requests that arrive while one is being answered wait, and socket reads pause while they
-/// wait), keep-alive for HTTP/1.1 and 1.0, the idle timeout that closes stalled connections,
+/// wait), backpressure (while the client does not read its answers and the channel is not
+/// writable, no further request is answered and nothing more is read), keep-alive for HTTP/1.1 and 1.0, the idle timeout that closes stalled connections,
 /// the per-request deadline (504), protocol errors (400/431/414), and draining on shutdown.
 /// Each complete response is written as one buffer (`ResponseSerializer`).
 ///
@@ -86,11 +87,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if machine.isResponding || !waitingParts.isEmpty {
+        if !waitingParts.isEmpty || mustWait(context) {
             waitingParts.append(part)
             return
         }
         process(part, context: context)
+    }
+
+    /// True when the next request part must wait: while an answer is being produced (pipelining),
+    /// and, between requests, while the client is not reading its answers (the channel is over its
+    /// write-buffer high water mark). A request whose head has arrived is read to its end.
+    private func mustWait(_ context: ChannelHandlerContext) -> Bool {
+        machine.isResponding || (machine.isIdle && !context.channel.isWritable)
     }
 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -173,34 +181,50 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
-        // The next request: from the parts that waited, else from the socket.
-        while !machine.isResponding, !machine.isClosing, let part = waitingParts.popFirst() {
+        resume(context: context)
+        armTimer(context: context)
+    }
+
+    /// Takes the next request: from the parts that waited, else from the socket.
+    private func resume(context: ChannelHandlerContext) {
+        while !machine.isClosing, !mustWait(context), let part = waitingParts.popFirst() {
             process(part, context: context)
         }
-        if readDeferred, waitingParts.isEmpty, !machine.isClosing {
+        if readDeferred, waitingParts.isEmpty, !machine.isClosing, context.channel.isWritable {
             readDeferred = false
             context.read()
         }
-        armTimer(context: context)
     }
 
     // MARK: Outbound
 
-    /// Reads pause only while pipelined parts wait behind the request being answered (or the
-    /// connection is closing), so buffering is bounded by one socket read. Pausing for every
-    /// in-flight request would cost two `epoll_ctl` calls per request for ordinary clients.
+    /// Reads pause only while pipelined parts wait behind the request being answered, while the
+    /// client does not read its answers (the channel is not writable), or while the connection is
+    /// closing, so buffering is bounded by one socket read. Pausing for every in-flight request
+    /// would cost two `epoll_ctl` calls per request for ordinary clients.
     func read(context: ChannelHandlerContext) {
-        if machine.isClosing || !waitingParts.isEmpty {
+        if machine.isClosing || !waitingParts.isEmpty || !context.channel.isWritable {
             readDeferred = true
         } else {
             context.read()
         }
     }
 
+    /// The client read enough of its answers: the requests that waited are answered, then reading
+    /// goes on.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            resume(context: context)
+            armTimer(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     // MARK: Errors and events
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parseError = error as? HTTPParserError else {
+        let refused = error as? RefusedRequest
+        guard let parseError = refused?.parserError ?? error as? HTTPParserError else {
             logCaught(error, answer: nil, level: Self.isPeerGone(error) ? .notice : .error)
             context.close(promise: nil)
             return
@@ -209,7 +233,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch parseError {
         case .headerOverflow: answer = .headersTooLarge(limit: machine.limits.maxHeaderBytes)
         case .invalidURL: answer = .malformedRequest("malformed request target")
-        default: answer = .malformedRequest("\(parseError)")
+        default: answer = .malformedRequest(refused?.problem ?? "\(parseError)")
         }
         // Bytes that never formed a head get their id now, shared by the log line and the 400.
         if current == nil { current = RequestSummary(id: nextMadeID(), method: nil) }

@@ -69,8 +69,15 @@ public final class HTTPServer: Service, Sendable {
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        Self.acceptBackoff(logger: logger), ConnectionCap(limit: ConnectionCap.limitFromDescriptors(), logger: logger))
+                }
+            }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try Self.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration, logger: logger)
@@ -81,7 +88,44 @@ public final class HTTPServer: Service, Sendable {
             .get()
     }
 
-    /// Installs NIO's HTTP/1.1 request decoder and the connection handler (which serialises
+    /// Answers waiting to be sent on one connection, in bytes NIO holds beyond what the kernel took:
+    /// above `high` the channel is not writable and the connection stops reading and answering
+    /// (a client that pipelines and never reads cannot make the server buffer its answers without
+    /// bound, RELIABILITY.md section 4), below `low` it goes on. 256 KiB is five `/metrics` pages
+    /// or thousands of small answers, so clients that read never pause.
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 256 * 1024)
+
+    /// How long the listening socket stops accepting after `accept` failed (out of file
+    /// descriptors: EMFILE, ENFILE). The pending connections wait in the backlog meanwhile.
+    static let acceptBackoffDelay = TimeAmount.milliseconds(100)
+
+    /// NIO's backoff for a failing `accept`. `ServerBootstrap`'s future-based `bind` does not install
+    /// one (only its async variant does); without it a server out of file descriptors retries
+    /// `accept` in a busy loop, since the listening socket stays readable. It does not hold when
+    /// every `accept` of a round fails (a NIO limitation, see `ConnectionCap`, which keeps
+    /// connections from exhausting the descriptors; RELIABILITY.md, section 4). The first failure
+    /// is logged, then at most one every 10 s.
+    static func acceptBackoff(logger: Logger) -> AcceptBackoffHandler {
+        var lastLogged: NIODeadline?
+        var failures = 0
+        return AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
+            failures += 1
+            let now = NIODeadline.now()
+            if lastLogged.map({ now - $0 >= .seconds(10) }) ?? true {
+                logger.warning(
+                    "cannot accept connections",
+                    metadata: [
+                        "cause": "\(String(cString: strerror(error.errnoCode)))", "failures": "\(failures)",
+                        "retry_in_ms": "\(Self.acceptBackoffDelay.nanoseconds / 1_000_000)",
+                    ])
+                lastLogged = now
+                failures = 0
+            }
+            return Self.acceptBackoffDelay
+        }
+    }
+
+    /// Installs NIO's HTTP/1.1 request decoder (in `RequestDecoder`, which names why it refuses a head) and the connection handler (which serialises
     /// responses itself): the whole per-connection pipeline.
     static func configurePipeline(
         _ pipeline: ChannelPipeline.SynchronousOperations, responder: any HTTPResponder, configuration: ServerConfiguration,
@@ -91,10 +135,7 @@ public final class HTTPServer: Service, Sendable {
         decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldCount = 1000
-        try pipeline.addHandler(
-            ByteToMessageHandler(
-                HTTPRequestDecoder(
-                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
+        try pipeline.addHandler(ByteToMessageHandler(RequestDecoder(limits: decoderLimits)))
         try pipeline.addHandler(HTTPConnectionHandler(responder: responder, limits: ConnectionLimits(configuration), logger: logger))
     }
 }

@@ -7,6 +7,9 @@ import NIOHTTP1
 /// first and then bytes, finds them all.
 struct RequestHeaders: Sendable {
     var contentLength: Int?
+    /// How many `Content-Length` fields the head carried (NIO refuses a second one; checked again).
+    var contentLengthFields = 0
+    var transferEncoding: String?
     var expect: String?
     var contentType: String?
     var accept: String?
@@ -31,7 +34,10 @@ struct RequestHeaders: Sendable {
             case 11 where Self.equal(utf8, "traceparent"): traceparent = value
             case 10 where Self.equal(utf8, "tracestate"): tracestate = value
             case 15 where Self.equal(utf8, "x-amzn-trace-id"): amznTraceID = value
-            case 14 where Self.equal(utf8, "content-length"): contentLength = Int(value)
+            case 14 where Self.equal(utf8, "content-length"):
+                contentLength = Int(value)
+                contentLengthFields += 1
+            case 17 where Self.equal(utf8, "transfer-encoding"): transferEncoding = value
             case 34 where Self.equal(utf8, "x-amzn-sagemaker-custom-attributes"): customAttributes = value
             case 29 where Self.equal(utf8, "x-amzn-sagemaker-target-model"): targetModel = value
             default: continue
@@ -54,6 +60,20 @@ struct RequestHeaders: Sendable {
 }
 
 extension RequestHeaders {
+    /// Why the head does not frame its body unambiguously, or nil. NIO's parser already refuses
+    /// Content-Length with Transfer-Encoding and a repeated Content-Length (section 4 of
+    /// RELIABILITY.md); this is checked again here so that no lenient parser can let one through.
+    /// It accepts `Transfer-Encoding: gzip, chunked`, which it decodes as chunked without the
+    /// gzip: only `chunked` alone is served.
+    var framingProblem: String? {
+        if contentLengthFields > 0, transferEncoding != nil { return FramingProblem.lengthAndTransferEncoding }
+        if contentLengthFields > 1 { return FramingProblem.repeatedLength(contentLengthFields) }
+        if let transferEncoding, !FramingProblem.isChunkedAlone(transferEncoding[...]) {
+            return FramingProblem.unsupportedTransferEncoding(transferEncoding[...])
+        }
+        return nil
+    }
+
     /// The trace headers, validated for echoing; empty (and free) when the request sent none.
     var traceHeaders: TraceHeaders {
         if traceparent == nil && amznTraceID == nil { return TraceHeaders() }

@@ -45,7 +45,7 @@ public final class HealthProbe: Service, @unchecked Sendable {
             defer { started = true }
             return !started
         }
-        if first { _ = startThread { [self] in probeLoop() } }
+        if first { startDetachedThread { [self] in probeLoop() } }
     }
 
     /// Starts the probe (if `start` has not) and stops it on graceful shutdown.

@@ -255,7 +255,8 @@ public final class WorkerPool: @unchecked Sendable {
 
     // MARK: Shutdown and the workers' loop
 
-    /// Stops taking jobs, lets the queued ones finish, and returns when every worker has exited.
+    /// Stops taking jobs, lets the queued ones finish, and returns when every worker has exited
+    /// (and been joined: its thread's stack is freed).
     public func shutdownGracefully() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             lock.lock()
@@ -269,6 +270,13 @@ public final class WorkerPool: @unchecked Sendable {
             lock.broadcast()
             lock.unlock()
         }
+        // Every worker has left its loop; each returns right after, so the joins do not wait.
+        // `workerThreads` is empty from here on (a joined thread's handle is no longer valid).
+        let exited = lock.withLock {
+            defer { threads = [] }
+            return threads
+        }
+        for thread in exited { pthread_join(thread, nil) }
     }
 
     private func workLoop(_ worker: WorkerContext) {

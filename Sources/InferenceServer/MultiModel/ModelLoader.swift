@@ -90,7 +90,7 @@ public final class ModelLoader: Service, @unchecked Sendable {
 
     public func run() async throws {
         lock.withLock { running = true }
-        _ = startThread { [self] in loop() }
+        startDetachedThread { [self] in loop() }
         try? await gracefulShutdown()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             lock.lock()
