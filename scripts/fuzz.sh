@@ -91,7 +91,7 @@ TMPDIR=$WORK/tmp SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-detect_l
 
 # The last status line (executions, coverage, features, corpus) and the final statistics.
 grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$LOG" | tail -1 || true
-grep -E '^stat::' "$LOG" || true
+grep -a -E '^stat::' "$LOG" || true
 if [ "$STATUS" -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|SUMMARY: |FUZZ FINDING|Fatal error' "$LOG"; then
   echo "fuzz.sh: $TARGET FAILED (status $STATUS); the report:" >&2
   grep -E -A 30 'ERROR: |FUZZ FINDING|Fatal error|==[0-9]+==' "$LOG" | head -60 >&2 || tail -40 "$LOG" >&2

@@ -6,6 +6,7 @@
 
 #if defined(__linux__) && defined(__GLIBC__)
 #include <malloc.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -24,6 +25,11 @@ int swerve_set_current_thread_nice(int nice) {
     return setpriority(PRIO_PROCESS, (id_t)thread, nice);
 }
 
+int swerve_set_current_thread_idle_policy(void) {
+    struct sched_param parameters = {.sched_priority = 0};
+    return sched_setscheduler(0, SCHED_IDLE, &parameters);
+}
+
 #elif defined(__APPLE__)
 #include <malloc/malloc.h>
 
@@ -34,8 +40,10 @@ size_t swerve_heap_allocated_bytes(void) {
 }
 
 int swerve_set_current_thread_nice(int nice) { (void)nice; return -1; }
+int swerve_set_current_thread_idle_policy(void) { return -1; }
 
 #else
 size_t swerve_heap_allocated_bytes(void) { return 0; }
 int swerve_set_current_thread_nice(int nice) { (void)nice; return -1; }
+int swerve_set_current_thread_idle_policy(void) { return -1; }
 #endif

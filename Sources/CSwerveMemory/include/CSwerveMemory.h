@@ -15,4 +15,9 @@ size_t swerve_heap_allocated_bytes(void);
 /// returns 0 on success, -1 where that is not possible.
 int swerve_set_current_thread_nice(int nice);
 
+/// Linux: moves the calling thread to the SCHED_IDLE policy (it runs only when no other thread
+/// wants the CPU, and any waking thread preempts it at once); needs no privilege. Returns 0 on
+/// success, -1 where unsupported or refused.
+int swerve_set_current_thread_idle_policy(void);
+
 #endif
