@@ -90,17 +90,12 @@ struct PredictCommand: AsyncParsableCommand {
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else { throw InputError(path: path, problem: String(cString: strerror(errno))) }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-            if count < chunk.count {
-                if ferror(file) != 0 { throw InputError(path: path, problem: "read error") }
-                return bytes
-            }
+        do {
+            return try FileBytes.read(path)
+        } catch .cannotOpen(let reason) {
+            throw InputError(path: path, problem: reason)
+        } catch .readError {
+            throw InputError(path: path, problem: "read error")
         }
     }
 

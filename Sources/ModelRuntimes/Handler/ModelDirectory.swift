@@ -47,21 +47,13 @@ public struct ModelDirectory: Sendable {
     /// The bytes of `name`, or a `ModelLoadError` naming the file.
     public func read(_ name: String) throws -> [UInt8] {
         let full = url(name)
-        guard let file = fopen(full, "rb") else {
-            throw ModelLoadError(file: full, problem: "cannot open: \(String(cString: strerror(errno)))")
+        do {
+            return try FileBytes.read(full)
+        } catch .cannotOpen(let reason) {
+            throw ModelLoadError(file: full, problem: "cannot open: \(reason)")
+        } catch .readError {
+            throw ModelLoadError(file: full, problem: "read error")
         }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-            if count < chunk.count {
-                if ferror(file) != 0 { throw ModelLoadError(file: full, problem: "read error") }
-                break
-            }
-        }
-        return bytes
     }
 }
 
