@@ -26,7 +26,10 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
 
     private let metrics: ServerMetrics
     let role: Role
-    private var wall: [UInt64]
+    /// Wall nanoseconds per container in the open window. A buffer this object owns rather than
+    /// an array `var`: it is written at every stage boundary, and a `let` needs no dynamic
+    /// exclusivity check (a class's `var` array costs one per write; see BENCHMARKS.md).
+    private let wall: UnsafeMutableBufferPointer<UInt64>
     private var windowOpen = false
     private var windowStartWall: UInt64 = 0
     private var windowStartCPU: UInt64 = 0
@@ -43,8 +46,11 @@ public final class StageAccounting: StageRecorder, @unchecked Sendable {
     init(metrics: ServerMetrics, role: Role) {
         self.metrics = metrics
         self.role = role
-        wall = Array(repeating: 0, count: metrics.containerNames.count)
+        wall = .allocate(capacity: metrics.containerNames.count)
+        wall.initialize(repeating: 0)
     }
+
+    deinit { wall.deallocate() }
 
     /// Container index of the model's stage `stage` (0 is `input_fn`).
     @inline(__always) private func container(_ stage: Int) -> Int { stage + 1 }
