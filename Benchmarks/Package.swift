@@ -1,0 +1,30 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Micro-benchmarks of Swerve's hot paths (decoders, the models, encoders) with package-benchmark
+// (ordo-one/benchmark), the Swift server ecosystem's harness: wall and CPU time percentiles,
+// mallocs per call, baselines to compare branches. A package of its own, so that neither
+// `swift build` nor `swift test` of Swerve builds the harness and its dependencies.
+//
+//   swift package --package-path Benchmarks --disable-sandbox benchmark
+//   (or scripts/bench_micro.sh, which also saves and compares baselines)
+let package = Package(
+    name: "SwerveBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swerve", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "HotPaths",
+            dependencies: [
+                .product(name: "ModelRuntimes", package: "swerve"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/HotPaths",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
