@@ -38,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var inlineMaxUs: Int?
 
+    @Option(
+        help:
+            "Small requests one event-loop tick runs inline before the rest go to the workers; 0: no limit (default: $SWERVE_INLINE_PER_TICK, else 1)."
+    )
+    var inlinePerTick: Int?
+
     @Option(help: "Seconds a request may take before it gets 504 (default: $SAGEMAKER_MODEL_SERVER_TIMEOUT, else 60).")
     var timeout: Double?
 
@@ -216,6 +222,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let inlineMaxUs {
             guard inlineMaxUs >= 0 else { throw ConfigurationError(name: "--inline-max-us", problem: "must be 0 or more") }
             configuration.inlineMaxMicroseconds = inlineMaxUs
+        }
+        if let inlinePerTick {
+            guard inlinePerTick >= 0 else { throw ConfigurationError(name: "--inline-per-tick", problem: "must be 0 or more") }
+            configuration.inlinePerTick = inlinePerTick
         }
         if let timeout {
             guard timeout > 0 else { throw ConfigurationError(name: "--timeout", problem: "must be positive") }

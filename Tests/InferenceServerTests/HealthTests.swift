@@ -116,6 +116,28 @@ struct InlineExecutionTests {
         #expect(factory.floatingTotal(MetricNames.inlineModelCPU) > 0, "the event loops' share of model CPU is reported")
     }
 
+    @Test("a tick runs only its budget of requests inline: of ten pipelined in one write, the second goes to a worker")
+    func inlinePerTick() async throws {
+        for perTick in [0, 1] {
+            let factory = PreciseTestMetrics()
+            let server = try await LiveServer(workers: 2, metrics: factory) {
+                $0.inlineMaxMicroseconds = 50_000
+                $0.inlinePerTick = perTick
+            }
+            for _ in 0..<AdmissionControl.warmUp { server.server.pool.learn(bytes: 6, nanoseconds: 1000) }
+            let client = try LoopbackClient(port: server.port)
+            try await client.send((0..<10).map { invocationRequest("echo:\($0)", contentType: "text/plain") }.joined())
+            for index in 0..<10 { #expect(try await client.response().body == "\(index)", "answered in order") }
+            let inline = try factory.kit.expectCounter(MetricNames.inlineRequests).totalValue
+            if perTick == 0 {
+                #expect(inline == 10, "no limit: every request ran on its loop")
+            } else {
+                #expect(inline >= 1 && inline < 10, "the first ran inline, the one after it in the same tick went to a worker: \(inline)")
+            }
+            await server.stop()
+        }
+    }
+
     @Test("with inline runs off, every request goes to a worker")
     func inlineOff() async throws {
         let factory = PreciseTestMetrics()

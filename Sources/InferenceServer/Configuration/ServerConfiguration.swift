@@ -24,6 +24,11 @@ public struct ServerConfiguration: Sendable {
     /// microseconds run on their event loop (holding a worker permit) instead of crossing to a
     /// worker thread and back; 0 sends every request to the workers.
     public var inlineMaxMicroseconds = 200
+    /// `SWERVE_INLINE_PER_TICK`, default 1: how many small requests one event-loop tick runs
+    /// inline; the rest of the tick's requests go to the workers. Below saturation a tick holds one
+    /// request, which runs inline; at saturation the loop keeps to HTTP and the workers take the
+    /// batches (see `InlineTickBudget`). 0: no limit.
+    public var inlinePerTick = 1
     /// `SWERVE_WORKER_NICE`, default 5: how many nice levels below the event loops the model
     /// workers run, so sockets (`/ping` above all) are served first when models fill every core;
     /// 0 runs them alike.
@@ -82,6 +87,7 @@ public struct ServerConfiguration: Sendable {
         queueDepth = try reader.integer("SWERVE_QUEUE_DEPTH", in: 1...1_000_000) ?? queueDepth
         maxQueueWait = try reader.seconds("SWERVE_MAX_QUEUE_WAIT") ?? maxQueueWait
         inlineMaxMicroseconds = try reader.integer("SWERVE_INLINE_MAX_US", in: 0...1_000_000) ?? inlineMaxMicroseconds
+        inlinePerTick = try reader.integer("SWERVE_INLINE_PER_TICK", in: 0...1_000_000) ?? inlinePerTick
         workerNice = try reader.integer("SWERVE_WORKER_NICE", in: 0...19).map(Int32.init) ?? workerNice
         queueMaxBytes = try reader.integer("SWERVE_QUEUE_MAX_MB", in: 1...1_000_000).map { $0 << 20 } ?? queueMaxBytes
         requestTimeout = try reader.seconds("SAGEMAKER_MODEL_SERVER_TIMEOUT") ?? requestTimeout

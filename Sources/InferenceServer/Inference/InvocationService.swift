@@ -4,7 +4,8 @@ import NIOHTTP1
 
 /// Answers `POST /invocations` (and, in multi-model mode, `POST /models/{name}/invoke`):
 /// negotiates the content types (415/406 at once, on the event loop), runs a small request right
-/// there when the pool allows it (`WorkerPool.tryRunInline`), else queues it for a model worker
+/// there when its loop's tick has budget left (`InlineTickBudget`) and the pool allows it
+/// (`WorkerPool.tryRunInline`), else queues it for a model worker
 /// (503 with Retry-After when its wait would be too long), and shapes the model's answer, or its
 /// error, into a response.
 ///
@@ -20,6 +21,8 @@ public final class InvocationService: Sendable {
     private let metrics: ServerMetrics?
     private let executor: PoolExecutor
     private let loopAccounting: LoopAccounting?
+    /// How many small requests each event-loop tick may still run inline.
+    private let inlineBudget: InlineTickBudget
     /// Multi-model mode: every model's own stages are accounted as one container (`predict_fn`),
     /// since the per-container series are shared by all models.
     private let collapsesStages: Bool
@@ -34,6 +37,7 @@ public final class InvocationService: Sendable {
         self.metrics = metrics
         self.executor = PoolExecutor(pool: pool)
         self.loopAccounting = metrics.map { LoopAccounting(metrics: $0) }
+        self.inlineBudget = InlineTickBudget(perTick: pool.inlinePerTick)
         self.collapsesStages = false
     }
 
@@ -45,6 +49,7 @@ public final class InvocationService: Sendable {
         self.metrics = metrics
         self.executor = PoolExecutor(pool: pool)
         self.loopAccounting = metrics.map { LoopAccounting(metrics: $0) }
+        self.inlineBudget = InlineTickBudget(perTick: pool.inlinePerTick)
         self.collapsesStages = true
     }
 
@@ -71,7 +76,7 @@ public final class InvocationService: Sendable {
             return .now(response)
         }
         let bytes = request.body.readableBytes
-        if pool.tryRunInline(bytes: bytes) {
+        if inlineBudget.take(on: eventLoop), pool.tryRunInline(bytes: bytes) {
             return .now(runInline(request, pipeline, contentType: contentType, accept: accept, route: route, tracker: tracker, on: eventLoop))
         }
         let pending = PendingResponse(eventLoop: eventLoop)

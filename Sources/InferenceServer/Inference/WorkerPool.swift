@@ -63,6 +63,9 @@ public final class WorkerPool: @unchecked Sendable {
     /// Inline runs: requests estimated to take at most this long may run on their event loop
     /// (0 disables inline runs).
     public let inlineMaxNanoseconds: UInt64
+    /// Small requests one event-loop tick may run inline (0: no limit); `InvocationService` keeps
+    /// the count per loop.
+    public let inlinePerTick: Int
     /// How much lower than the event loops the workers run (Linux nice levels): when models keep
     /// every core busy, the kernel still runs an event loop as soon as a socket is ready, so
     /// `/ping` and small requests do not wait behind batches for a time slice.
@@ -100,17 +103,19 @@ public final class WorkerPool: @unchecked Sendable {
     ///   - maxQueuedBytes: the payload bytes that may wait.
     ///   - maxQueueWait: the longest expected wait a request is admitted with.
     ///   - inlineMaxMicroseconds: requests estimated under this run on their event loop; 0 never.
+    ///   - inlinePerTick: how many of them one event-loop tick may run inline; 0 no limit.
     ///   - workerNice: nice levels the workers run below the event loops.
     ///   - metrics: where workers account their CPU per container; nil when metrics are off.
     public init(
         workerCount: Int, queueDepth: Int, maxQueuedBytes: Int, maxQueueWait: TimeAmount = .seconds(1),
-        inlineMaxMicroseconds: Int = 0, workerNice: Int32 = 0, metrics: ServerMetrics? = nil
+        inlineMaxMicroseconds: Int = 0, inlinePerTick: Int = 0, workerNice: Int32 = 0, metrics: ServerMetrics? = nil
     ) {
         precondition(workerCount > 0 && queueDepth > 0)
         self.workerCount = workerCount
         self.queueDepth = queueDepth
         self.maxQueuedBytes = maxQueuedBytes
         self.inlineMaxNanoseconds = UInt64(max(0, inlineMaxMicroseconds)) * 1000
+        self.inlinePerTick = max(0, inlinePerTick)
         self.metrics = metrics
         self.workerNice = workerNice
         self.admission = AdmissionControl(

@@ -115,6 +115,7 @@ public final class SwerveServer: Sendable {
         pool = WorkerPool(
             workerCount: configuration.workerCount, queueDepth: configuration.queueDepth, maxQueuedBytes: configuration.queueMaxBytes,
             maxQueueWait: configuration.maxQueueWait, inlineMaxMicroseconds: configuration.inlineMaxMicroseconds,
+            inlinePerTick: configuration.inlinePerTick,
             workerNice: configuration.workerNice, metrics: accounting)
         if configuration.deepHealthCheck {
             guard let model, let pipeline else {
