@@ -15,7 +15,8 @@ public struct MultiModelConfiguration: Sendable {
     /// `SWERVE_MODEL_METRIC_LABELS`, default 100: how many models get a `model` label of their own
     /// in per-model metrics (the busiest); the rest share `model="other"`.
     public var metricLabels = 100
-    /// How often the per-model labels are given to the busiest models.
+    /// `SWERVE_MODEL_LABEL_RANK_SECONDS`, default 10: how often the per-model labels are given to
+    /// the busiest models.
     public var labelRankInterval = TimeAmount.seconds(10)
     /// Loads that may wait for the loader thread before new ones get 503.
     public var maxPendingLoads = 1024
@@ -35,5 +36,6 @@ public struct MultiModelConfiguration: Sendable {
         memoryBudgetBytes = try reader.integer("SWERVE_MODEL_MEMORY_MB", in: 1...100_000_000).map { $0 << 20 } ?? memoryBudgetBytes
         evictsLeastRecentlyUsed = try reader.switch("SWERVE_EVICT_LRU") ?? evictsLeastRecentlyUsed
         metricLabels = try reader.integer("SWERVE_MODEL_METRIC_LABELS", in: 0...10_000) ?? metricLabels
+        labelRankInterval = try reader.seconds("SWERVE_MODEL_LABEL_RANK_SECONDS") ?? labelRankInterval
     }
 }
