@@ -25,24 +25,11 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$A" ] && [ -n "$B" ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+source scripts/bench-common.sh
 LUA=$(mktemp --suffix .lua)
-if [ "$MODEL" = churn ]; then
-  printf 'wrk.method="POST"\nwrk.body="AK,55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4\\n"\nwrk.headers["Content-Type"]="text/csv"\n' > "$LUA"
-else
-  printf 'wrk.method="POST"\nwrk.body="{\\"distance\\": 150}"\nwrk.headers["Content-Type"]="application/json"\n' > "$LUA"
-fi
-start() {  # "LABEL:BINARY ARGS" PORT -> pid
-  local spec=$1 port=$2
-  local command=${spec#*:}
-  local binary=${command%% *} arguments=""
-  [ "$binary" != "$command" ] && arguments=${command#* }
-  # shellcheck disable=SC2086
-  taskset -c 1 "$binary" serve --model-dir "model-artifacts/$MODEL" --port "$port" $arguments > "/tmp/swerve-ab-$port.log" 2>&1 &
-  echo $!
-}
-PA=$(start "$A" 18690); PB=$(start "$B" 18691)
+one_row_wrk_script "$MODEL" "$LUA"
+PA=$(start_variant "$A" 18690 "$MODEL"); PB=$(start_variant "$B" 18691 "$MODEL")
 trap 'kill $PA $PB 2>/dev/null; rm -f "$LUA"' EXIT
-for port in 18690 18691; do for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break; sleep 0.05; done; done
 HZ=$(getconf CLK_TCK)
 run() {  # PID PORT -> "req/s cpu_us_per_request p99_ms"
   local t0 t1 out reqs p99

@@ -24,24 +24,11 @@ done
 [ -n "$A" ] && [ -n "$B" ] || { sed -n '2,9p' "$0" >&2; exit 2; }
 LOADER=.build/release/swerve
 [ -x "$LOADER" ] || swift build -c release --product swerve >/dev/null
-if [ "$MODEL" = churn ]; then
-  BODY='AK,55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4'
-else
-  BODY='{"distance": 150}'
-fi
-start() {  # "LABEL:BINARY ARGS" PORT -> pid
-  local spec=$1 port=$2
-  local command=${spec#*:}
-  local binary=${command%% *} arguments=""
-  [ "$binary" != "$command" ] && arguments=${command#* }
-  # shellcheck disable=SC2086
-  taskset -c 1 "$binary" serve --model-dir "model-artifacts/$MODEL" --port "$port" $arguments > "/tmp/swerve-below-$port.log" 2>&1 &
-  echo $!
-}
-PA=$(start "$A" 18692); PB=$(start "$B" 18693)
+source scripts/bench-common.sh
+BODY=$(one_row_body "$MODEL")
+PA=$(start_variant "$A" 18692 "$MODEL"); PB=$(start_variant "$B" 18693 "$MODEL")
 RESULTS=$(mktemp)
 trap 'kill $PA $PB 2>/dev/null; rm -f "$RESULTS"' EXIT
-for port in 18692 18693; do for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break; sleep 0.05; done; done
 run() {  # PORT SECONDS -> "p50 p99 failures"
   taskset -c 0 "$LOADER" load "http://127.0.0.1:$1/invocations" --body "$BODY" --rate "$RATE" --duration "${2}s" --json 2>/dev/null |
     python3 -c 'import json, sys; d = json.load(sys.stdin); l = d["latencyMs"]; print(l["p50"], l["p99"], d["failures"])'

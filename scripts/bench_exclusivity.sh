@@ -31,17 +31,12 @@ done
 command -v perf >/dev/null && command -v wrk >/dev/null || { echo "needs perf and wrk" >&2; exit 1; }
 [ -x "$BINARY" ] || swift build -c release --product swerve >/dev/null
 
-LUA=$(mktemp --suffix .lua); DATA=$(mktemp --suffix .perf); LOG=$(mktemp)
-if [ "$MODEL" = churn ]; then
-  printf 'wrk.method="POST"\nwrk.body="AK,55,415,312-6133,yes,no,0,129.1,157,222.12,228.5,83,19.42,208.8,111,9.4,12.7,6,3.43,4\\n"\nwrk.headers["Content-Type"]="text/csv"\n' > "$LUA"
-else
-  printf 'wrk.method="POST"\nwrk.body="{\\"distance\\": 150}"\nwrk.headers["Content-Type"]="application/json"\n' > "$LUA"
-fi
+source scripts/bench-common.sh
+LUA=$(mktemp --suffix .lua); DATA=$(mktemp --suffix .perf)
+one_row_wrk_script "$MODEL" "$LUA"
 PORT=18695
-taskset -c 1 "$BINARY" serve --model-dir "model-artifacts/$MODEL" --port $PORT > "$LOG" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -f "$LUA" "$DATA" "$LOG"' EXIT
-for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/ping" && break; sleep 0.05; done
+SERVER=$(start_variant "measured:$BINARY" $PORT "$MODEL")
+trap 'kill $SERVER 2>/dev/null; rm -f "$LUA" "$DATA"' EXIT
 taskset -c 0 wrk -t1 -c64 -d"$((SECONDS_TO_RECORD + 3))s" -s "$LUA" "http://127.0.0.1:$PORT/invocations" > /dev/null &
 LOAD=$!
 sleep 2
