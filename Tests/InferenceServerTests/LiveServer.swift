@@ -27,14 +27,7 @@ final class LiveServer: Sendable {
             configuration: configuration, model: LoadedModel(name: "scripted", handler: ScriptedModel(), sample: sample),
             metrics: metrics.map { .injected($0) })
         self.server = server
-        let bound = NIOLockedValueBox<Int?>(nil)
-        task = Task { try await server.run(shutdownSignals: []) { port in bound.withLockedValue { $0 = port } } }
-        let deadline = Date().addingTimeInterval(60)
-        while bound.withLockedValue({ $0 }) == nil {
-            guard Date() < deadline else { throw TestTimeout() }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        port = bound.withLockedValue { $0 }!
+        (task, port) = try await startInProcess(server)
     }
 
     /// `GET /ping` on a new connection (off the cooperative pool).
@@ -47,4 +40,20 @@ final class LiveServer: Sendable {
         await server.shutdown()
         _ = await task.result
     }
+}
+
+/// Runs `server` in a task and returns it with the port it bound. Waits up to 60 s: with a
+/// hundred tests starting at once on a loaded 2-core machine, a server has taken over 10 s.
+func startInProcess(_ server: SwerveServer) async throws -> (Task<Void, any Error>, Int) {
+    let bound = NIOLockedValueBox<Int?>(nil)
+    let task = Task { try await server.run(shutdownSignals: []) { port in bound.withLockedValue { $0 = port } } }
+    let deadline = Date().addingTimeInterval(60)
+    while bound.withLockedValue({ $0 }) == nil {
+        guard Date() < deadline else {
+            await server.shutdown()
+            throw TestTimeout()
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    return (task, bound.withLockedValue { $0 }!)
 }

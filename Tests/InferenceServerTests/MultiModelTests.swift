@@ -30,14 +30,7 @@ final class MultiModelLiveServer: Sendable {
         let server = try SwerveServer(
             configuration: configuration, serving: .multiple(registry: registry), metrics: .standard(emfEnabled: false))
         self.server = server
-        let bound = NIOLockedValueBox<Int?>(nil)
-        task = Task { try await server.run(shutdownSignals: []) { port in bound.withLockedValue { $0 = port } } }
-        let deadline = Date().addingTimeInterval(10)
-        while bound.withLockedValue({ $0 }) == nil {
-            guard Date() < deadline else { throw TestTimeout() }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        port = bound.withLockedValue { $0 }!
+        (task, port) = try await startInProcess(server)
     }
 
     /// One exchange on a new connection, on a thread of its own (a blocking socket must not hold
