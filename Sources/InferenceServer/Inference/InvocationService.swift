@@ -76,7 +76,9 @@ public final class InvocationService: Sendable {
             return .now(response)
         }
         let bytes = request.body.readableBytes
-        if inlineBudget.take(on: eventLoop), pool.tryRunInline(bytes: bytes) {
+        // With inline runs off (`inlineMaxNanoseconds` 0) the tick's budget is not touched: no
+        // reset task per tick on the hop path.
+        if pool.inlineMaxNanoseconds > 0, inlineBudget.take(on: eventLoop), pool.tryRunInline(bytes: bytes) {
             return .now(runInline(request, pipeline, contentType: contentType, accept: accept, route: route, tracker: tracker, on: eventLoop))
         }
         let pending = PendingResponse(eventLoop: eventLoop)
