@@ -11,7 +11,7 @@
 ///
 /// `v = x, or impute[j] if x is NaN; z = (v - center[j]) / scale[j];
 /// p = 1 / (1 + exp(-(intercept + Σ coefficients[j] * z)))`.
-public struct LogisticRegressionModel: ProbabilityModel {
+public final class LogisticRegressionModel: ProbabilityModel {
     public let featureNames: [String]
     public let impute: [Double]
     public let center: [Double]

@@ -8,7 +8,7 @@
 /// The trees run on the same branch-free `FlatForest` walk as XGBoost (no value is missing after
 /// imputation, so every split is marked "missing goes right", the walk's fast case): for a float32 `v`,
 /// `Double(v) <= t` holds exactly when `v < t'`, `t'` being the smallest float32 above `t`.
-public struct RandomForestModel: ProbabilityModel {
+public final class RandomForestModel: ProbabilityModel {
     public let featureNames: [String]
     /// The imputed value of each feature, already rounded to float32.
     let imputeFloats: [Float]

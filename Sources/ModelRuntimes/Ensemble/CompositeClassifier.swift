@@ -6,7 +6,7 @@
 /// probabilities (the weighted mean, summed in member order in float64) and applies the label
 /// rule. Each stage runs over the whole batch before the next starts, so each container's
 /// latency and CPU time can be reported on its own.
-public struct CompositeClassifier: Sendable {
+public final class CompositeClassifier: Sendable {
     /// One probability model and its weight in the mean.
     public struct Member: Sendable {
         public let name: String

@@ -2,7 +2,7 @@
 ///
 /// The shared codecs use it to place JSON fields by name and CSV fields by position, to parse
 /// each value once into the kind the model wants, and to name the column in every error.
-public struct TabularSchema: Sendable {
+public final class TabularSchema: Sendable {
     /// One input column.
     public struct Column: Sendable {
         /// How a column's values are stored after decoding.

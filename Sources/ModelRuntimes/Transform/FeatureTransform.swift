@@ -6,7 +6,7 @@
 /// `numeric` (the number; empty → NaN) or `drop`. Text is trimmed of surrounding spaces and
 /// matched exactly. The document is checked at load: the columns' features must concatenate to
 /// the `features` list.
-public struct FeatureTransform: Sendable {
+public final class FeatureTransform: Sendable {
     /// How one input column becomes features.
     public enum Encoding: Sendable {
         case oneHot(CategoryIndex)

@@ -8,7 +8,7 @@
 ///   so walking exactly `depth` steps from the root lands on the leaf whatever the path length;
 /// - every index in the array was checked when the forest was built (`FlatForestBuilder`), so
 ///   the walk can read nodes and features without bounds checks.
-public struct FlatForest: Sendable {
+public final class FlatForest: Sendable {
     /// All nodes of all trees.
     let nodes: [FlatNode]
     /// One entry per tree, in the order the trees are summed.

@@ -5,7 +5,7 @@
 /// indices, cycles, objective, booster kind), so a malformed file is refused with a
 /// `ModelLoadError` naming the field, and prediction itself cannot fail. The model is immutable
 /// and shared by all workers.
-public struct XGBoostModel: Sendable {
+public final class XGBoostModel: Sendable {
     public let objective: XGBoostObjective
     /// Input columns a row must have (`learner_model_param.num_feature`).
     public let featureCount: Int
