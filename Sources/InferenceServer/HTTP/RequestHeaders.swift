@@ -26,36 +26,47 @@ struct RequestHeaders: Sendable {
     init(_ headers: HTTPHeaders) {
         for (name, value) in headers {
             let utf8 = name.utf8
-            switch utf8.count {
-            case 6 where Self.equal(utf8, "accept"): accept = value
-            case 6 where Self.equal(utf8, "expect"): expect = value
-            case 12 where Self.equal(utf8, "content-type"): contentType = value
-            case 12 where Self.equal(utf8, "x-request-id"): requestID = value
-            case 11 where Self.equal(utf8, "traceparent"): traceparent = value
-            case 10 where Self.equal(utf8, "tracestate"): tracestate = value
-            case 15 where Self.equal(utf8, "x-amzn-trace-id"): amznTraceID = value
-            case 14 where Self.equal(utf8, "content-length"):
+            switch utf8.withContiguousStorageIfAvailable(Field.init) ?? Array(utf8).withUnsafeBufferPointer(Field.init) {
+            case .accept: accept = value
+            case .expect: expect = value
+            case .contentType: contentType = value
+            case .requestID: requestID = value
+            case .traceparent: traceparent = value
+            case .tracestate: tracestate = value
+            case .amznTraceID: amznTraceID = value
+            case .contentLength:
                 contentLength = Int(value)
                 contentLengthFields += 1
-            case 17 where Self.equal(utf8, "transfer-encoding"): transferEncoding = value
-            case 34 where Self.equal(utf8, "x-amzn-sagemaker-custom-attributes"): customAttributes = value
-            case 29 where Self.equal(utf8, "x-amzn-sagemaker-target-model"): targetModel = value
-            default: continue
+            case .transferEncoding: transferEncoding = value
+            case .customAttributes: customAttributes = value
+            case .targetModel: targetModel = value
+            case nil: continue
             }
         }
     }
 
-    /// ASCII case-insensitive equality with a lower-case literal of the same length.
-    @inline(__always)
-    private static func equal(_ name: String.UTF8View, _ lowercase: StaticString) -> Bool {
-        var index = 0
-        let expected = lowercase.utf8Start
-        for byte in name {
-            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            if folded != expected[index] { return false }
-            index += 1
+    /// The header fields read, known by their name's length first and then its bytes, in any case.
+    private enum Field {
+        case accept, expect, contentType, requestID, traceparent, tracestate, amznTraceID, contentLength
+        case transferEncoding, customAttributes, targetModel
+
+        init?(_ name: UnsafeBufferPointer<UInt8>) {
+            func named(_ literal: StaticString) -> Bool { ASCIIComparison.equal(name, literal, foldingCase: true) }
+            switch name.count {
+            case 6 where named("accept"): self = .accept
+            case 6 where named("expect"): self = .expect
+            case 12 where named("content-type"): self = .contentType
+            case 12 where named("x-request-id"): self = .requestID
+            case 11 where named("traceparent"): self = .traceparent
+            case 10 where named("tracestate"): self = .tracestate
+            case 15 where named("x-amzn-trace-id"): self = .amznTraceID
+            case 14 where named("content-length"): self = .contentLength
+            case 17 where named("transfer-encoding"): self = .transferEncoding
+            case 34 where named("x-amzn-sagemaker-custom-attributes"): self = .customAttributes
+            case 29 where named("x-amzn-sagemaker-target-model"): self = .targetModel
+            default: return nil
+            }
         }
-        return true
     }
 }
 

@@ -35,11 +35,11 @@ public enum RouteLabel: Int, Sendable, CaseIterable {
     init(path: Substring) {
         let utf8 = path.utf8
         switch utf8.count {
-        case 12 where utf8.elementsEqual("/invocations".utf8): self = .invocations
-        case 5 where utf8.elementsEqual("/ping".utf8): self = .ping
-        case 21 where utf8.elementsEqual("/execution-parameters".utf8): self = .executionParameters
-        case 8 where utf8.elementsEqual("/metrics".utf8): self = .metrics
-        case 7 where utf8.elementsEqual("/models".utf8): self = .models
+        case 12 where ASCIIComparison.equal(utf8, "/invocations"): self = .invocations
+        case 5 where ASCIIComparison.equal(utf8, "/ping"): self = .ping
+        case 21 where ASCIIComparison.equal(utf8, "/execution-parameters"): self = .executionParameters
+        case 8 where ASCIIComparison.equal(utf8, "/metrics"): self = .metrics
+        case 7 where ASCIIComparison.equal(utf8, "/models"): self = .models
         default:
             // `/models/...` first: a prefix compare, where the runtime path splits the path.
             if let model = ModelPath(path) {
