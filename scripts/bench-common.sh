@@ -30,5 +30,17 @@ start_variant() {
   taskset -c 1 "$binary" serve --model-dir "model-artifacts/$model" --port "$port" $arguments > "/tmp/swerve-bench-$port.log" 2>&1 &
   local pid=$!
   for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break; sleep 0.05; done
+  # Another process answering /ping on the port is not this variant.
+  kill -0 "$pid" 2>/dev/null || { echo "$spec exited (/tmp/swerve-bench-$port.log)" >&2; return 1; }
   echo "$pid"
+}
+
+# stop_variants PID...: stops the servers and waits until they have exited (they drain first), so
+# that the next run can bind the same ports: a run started while the last one's server still held
+# its port would find that server answering /ping and measure it instead.
+stop_variants() {
+  kill "$@" 2>/dev/null || true
+  for pid in "$@"; do
+    for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  done
 }

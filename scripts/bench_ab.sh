@@ -29,7 +29,7 @@ source scripts/bench-common.sh
 LUA=$(mktemp --suffix .lua)
 one_row_wrk_script "$MODEL" "$LUA"
 PA=$(start_variant "$A" 18690 "$MODEL"); PB=$(start_variant "$B" 18691 "$MODEL")
-trap 'kill $PA $PB 2>/dev/null; rm -f "$LUA"' EXIT
+trap 'stop_variants $PA $PB; rm -f "$LUA"' EXIT
 HZ=$(getconf CLK_TCK)
 run() {  # PID PORT -> "req/s cpu_us_per_request p99_ms"
   local t0 t1 out reqs p99

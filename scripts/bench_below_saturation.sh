@@ -28,7 +28,7 @@ source scripts/bench-common.sh
 BODY=$(one_row_body "$MODEL")
 PA=$(start_variant "$A" 18692 "$MODEL"); PB=$(start_variant "$B" 18693 "$MODEL")
 RESULTS=$(mktemp)
-trap 'kill $PA $PB 2>/dev/null; rm -f "$RESULTS"' EXIT
+trap 'stop_variants $PA $PB; rm -f "$RESULTS"' EXIT
 run() {  # PORT SECONDS -> "p50 p99 failures"
   taskset -c 0 "$LOADER" load "http://127.0.0.1:$1/invocations" --body "$BODY" --rate "$RATE" --duration "${2}s" --json 2>/dev/null |
     python3 -c 'import json, sys; d = json.load(sys.stdin); l = d["latencyMs"]; print(l["p50"], l["p99"], d["failures"])'

@@ -36,7 +36,7 @@ LUA=$(mktemp --suffix .lua); DATA=$(mktemp --suffix .perf)
 one_row_wrk_script "$MODEL" "$LUA"
 PORT=18695
 SERVER=$(start_variant "measured:$BINARY" $PORT "$MODEL")
-trap 'kill $SERVER 2>/dev/null; rm -f "$LUA" "$DATA"' EXIT
+trap 'stop_variants $SERVER; rm -f "$LUA" "$DATA"' EXIT
 taskset -c 0 wrk -t1 -c64 -d"$((SECONDS_TO_RECORD + 3))s" -s "$LUA" "http://127.0.0.1:$PORT/invocations" > /dev/null &
 LOAD=$!
 sleep 2
