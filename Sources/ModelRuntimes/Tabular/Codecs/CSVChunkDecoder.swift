@@ -9,38 +9,54 @@ struct CSVChunkDecoder {
     let firstRow: Int
     let firstByte: Int
 
+    /// Decodes into storage of its own (a body decoded in one piece).
     func decode() throws -> CSVChunk {
         let capacity = Self.rowCapacity(bytes, columnCount: layout.slots.count)
-        let numberCount = layout.numberCount
-        var flat = [Double](repeating: .nan, count: max(1, numberCount * capacity))
+        var decoded: (rows: Int, texts: [TextColumn]) = (0, [])
+        let flat = try [Double](unsafeUninitializedCapacity: max(1, layout.numberCount * capacity)) { numbers, initialized in
+            numbers[0] = .nan  // the one slot of a schema without numbers; `decode(into:)` sets all others
+            initialized = numbers.count
+            decoded = try decode(into: numbers.baseAddress!, stride: capacity, capacity: capacity)
+        }
+        return CSVChunk(rowCount: decoded.rows, capacity: capacity, numbers: flat, texts: decoded.texts)
+    }
+
+    /// Decodes into storage shared with other chunks of the same body: numeric column `c` of
+    /// this chunk's row `r` goes to `numbers[c * stride + r]`, for `r < capacity`, and those
+    /// slots are set to NaN (missing) first. `capacity` must be `rowCapacity(bytes)` (or more):
+    /// it is what keeps the unchecked writes inside the chunk's slots.
+    func decode(into numbers: UnsafeMutablePointer<Double>, stride: Int, capacity: Int) throws -> (rows: Int, texts: [TextColumn]) {
+        assert(capacity >= Self.rowCapacity(bytes, columnCount: layout.slots.count))
+        for column in 0..<layout.numberCount { (numbers + column * stride).update(repeating: .nan, count: capacity) }
         var texts = Array(repeating: TextColumn(), count: layout.textCount)
         for index in texts.indices { texts[index].reserveCapacity(values: capacity, bytesPerValue: 8) }
-        var rows = 0
         do {
-            try flat.withUnsafeMutableBufferPointer { numbers in
-                try texts.withUnsafeMutableBufferPointer { texts in
-                    rows = try fill(numbers: numbers.baseAddress!, capacity: capacity, texts: texts)
-                }
+            let rows = try texts.withUnsafeMutableBufferPointer { texts in
+                try fill(numbers: numbers, stride: stride, texts: texts)
             }
+            return (rows, texts)
         } catch var error as CSVRowError {
             // Errors are found with offsets in the chunk and, from the field reader, without names.
             error.byte = error.byte.map { firstByte + $0 }
             if error.field == nil, let column = error.column, column <= layout.slots.count { error.field = name(column - 1) }
             throw error
         }
-        return CSVChunk(rowCount: rows, capacity: capacity, numbers: flat, texts: texts)
     }
 
-    /// The most rows `bytes` can hold, which bounds every row index `fill` writes: one per line,
-    /// and no more than a row's smallest size allows. A row of `columnCount` fields that is
-    /// followed by another has `columnCount - 1` commas and a line end, so the rows before any
-    /// row being read take `columnCount` bytes each. Without the second bound a body of blank
-    /// lines would reserve `columnCount` numbers per byte (a 6 MB body, 900 MB for churn).
+    /// The most rows `bytes` can hold, which bounds every row index `fill` writes: no more than
+    /// its lines (a line end closes each but an unterminated last one), and no more than a row's
+    /// smallest size allows. A row of `columnCount` fields that is followed by another has
+    /// `columnCount - 1` commas and a line end, so the rows before any row being read take
+    /// `columnCount` bytes each. Without the second bound a body of blank lines would reserve
+    /// `columnCount` numbers per byte (a 6 MB body, 900 MB for churn). A body that decodes
+    /// without an error has exactly this many rows, which lets chunks that share storage meet
+    /// without gaps.
     static func rowCapacity(_ bytes: UnsafeBufferPointer<UInt8>, columnCount: Int) -> Int {
-        min(ByteScan.count(0x0A, in: bytes), bytes.count / max(1, columnCount)) + 1
+        let lines = ByteScan.count(0x0A, in: bytes) + (bytes.last == 0x0A ? 0 : 1)
+        return min(lines, bytes.count / max(1, columnCount) + 1)
     }
 
-    private func fill(numbers: UnsafeMutablePointer<Double>, capacity: Int, texts: UnsafeMutableBufferPointer<TextColumn>) throws -> Int {
+    private func fill(numbers: UnsafeMutablePointer<Double>, stride: Int, texts: UnsafeMutableBufferPointer<TextColumn>) throws -> Int {
         let columnCount = layout.slots.count
         var reader = CSVFieldReader(bytes: bytes)
         var scratch: [UInt8] = []
@@ -55,10 +71,10 @@ struct CSVChunkDecoder {
                     if let range = field.range {
                         try store(
                             UnsafeBufferPointer(rebasing: bytes[range]), raw: field.raw, row: row, column: column, numbers: numbers,
-                            capacity: capacity, texts: texts)
+                            stride: stride, texts: texts)
                     } else {
                         try scratch.withUnsafeBufferPointer {
-                            try store($0, raw: field.raw, row: row, column: column, numbers: numbers, capacity: capacity, texts: texts)
+                            try store($0, raw: field.raw, row: row, column: column, numbers: numbers, stride: stride, texts: texts)
                         }
                     }
                 }
@@ -77,7 +93,7 @@ struct CSVChunkDecoder {
     /// Places one value; `raw` is where its text lies in `bytes`, for messages.
     @inline(__always)
     private func store(
-        _ field: UnsafeBufferPointer<UInt8>, raw: Range<Int>, row: Int, column: Int, numbers: UnsafeMutablePointer<Double>, capacity: Int,
+        _ field: UnsafeBufferPointer<UInt8>, raw: Range<Int>, row: Int, column: Int, numbers: UnsafeMutablePointer<Double>, stride: Int,
         texts: UnsafeMutableBufferPointer<TextColumn>
     ) throws {
         if field.isEmpty, layout.required[column] {
@@ -90,7 +106,7 @@ struct CSVChunkDecoder {
             guard value.isFinite else {
                 throw CSVRowError(row: firstRow + row, column: column + 1, field: name(column), problem: "\(quoted(field)) is not a finite number")
             }
-            numbers[slot * capacity + row] = value
+            numbers[slot * stride + row] = value
         case .text(let slot):
             guard isValidUTF8(field) else { throw invalidUTF8(raw: raw, row: row, column: column) }
             texts[slot].append(field)

@@ -23,33 +23,61 @@ struct CSVRecordDecoder {
         guard bytes.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { throw Self.emptyBody }
         let layout = schema.csvLayout
         let parts = chunks(bytes, parallelism: context?.executor.parallelism ?? 1)
-        let decoded: [CSVChunk]
-        if parts.count == 1 {
-            do {
-                decoded = [try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1, firstByte: bodyOffset).decode()]
-            } catch let error as CSVRowError {
-                throw error.servingError
+        let decoded: CSVDecodedBody
+        do {
+            if parts.count > 1, let body = try decodeInParallel(bytes, parts: parts, bodyOffset: bodyOffset, layout: layout, context: context) {
+                decoded = body
+            } else {
+                let chunk = try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1, firstByte: bodyOffset).decode()
+                decoded = CSVDecodedBody(numbers: chunk.numbers, stride: chunk.capacity, rowCount: chunk.rowCount, texts: [chunk.texts])
             }
-        } else {
-            let results = ChunkResults<CSVChunk>(count: parts.count)
-            let whole = BorrowedBytes(bytes: bytes)
+        } catch let error as CSVRowError {
+            throw error.servingError
+        }
+        if decoded.rowCount == 0 { throw Self.emptyBody }
+        return layout.batch(decoded, schema: schema)
+    }
+
+    /// Decodes line-aligned `parts` of `bytes` on the executor's threads, straight into one
+    /// shared column store: each part owns the rows its size can hold (`rowCapacity`), which a
+    /// part that decodes without an error fills exactly, so the parts meet without gaps and
+    /// nothing is copied afterwards. Each part also sets its own slots to NaN, so that work is
+    /// spread too. Nil if the parts did not meet.
+    private func decodeInParallel(
+        _ bytes: UnsafeBufferPointer<UInt8>, parts: [Range<Int>], bodyOffset: Int, layout: CSVLayout, context: InvocationContext?
+    ) throws -> CSVDecodedBody? {
+        let capacities = parts.map { CSVChunkDecoder.rowCapacity(UnsafeBufferPointer(rebasing: bytes[$0]), columnCount: layout.slots.count) }
+        let firstSlots = capacities.indices.map { capacities[..<$0].reduce(0, +) }
+        let stride = capacities.reduce(0, +)
+        let results = ChunkResults<CSVDecodedPart>(count: parts.count)
+        let whole = BorrowedBytes(bytes: bytes)
+        var decodedParts: [CSVDecodedPart] = []
+        let storage = try [Double](unsafeUninitializedCapacity: max(1, layout.numberCount * stride)) { numbers, initialized in
+            numbers[0] = .nan  // the one slot of a schema without numbers; the parts set all others
+            initialized = numbers.count
+            let shared = SharedBuffer(base: numbers.baseAddress!)
             context?.forEachChunk(parts.count, stage: InvocationContext.inputStage) { index in
-                let piece = UnsafeBufferPointer(rebasing: whole.bytes[parts[index]])
-                let decoder = CSVChunkDecoder(layout: layout, bytes: piece, firstRow: 1, firstByte: bodyOffset + parts[index].lowerBound)
-                results.store(index, Result { try decoder.decode() })
+                let decoder = CSVChunkDecoder(
+                    layout: layout, bytes: UnsafeBufferPointer(rebasing: whole.bytes[parts[index]]), firstRow: 1,
+                    firstByte: bodyOffset + parts[index].lowerBound)
+                results.store(
+                    index,
+                    Result {
+                        let rows = try decoder.decode(into: shared.base + firstSlots[index], stride: stride, capacity: capacities[index])
+                        return CSVDecodedPart(rowCount: rows.rows, texts: rows.texts)
+                    })
             }
-            do {
-                decoded = try results.collect { error, rowsBefore in
-                    // A chunk numbers its rows from 1; the rows of the chunks before it come first.
-                    (error as? CSVRowError)?.shifted(by: rowsBefore) ?? error
-                }
-            } catch let error as CSVRowError {
-                throw error.servingError
+            decodedParts = try results.collect(rowCount: \.rowCount) { error, rowsBefore in
+                // A part numbers its rows from 1; the rows of the parts before it come first.
+                (error as? CSVRowError)?.shifted(by: rowsBefore) ?? error
             }
         }
-        let rowCount = decoded.reduce(0) { $0 + $1.rowCount }
-        if rowCount == 0 { throw Self.emptyBody }
-        return layout.batch(merging: decoded, rowCount: rowCount, schema: schema)
+        guard zip(decodedParts, capacities).allSatisfy({ $0.rowCount == $1 }) else {
+            // Not reached by a body that decodes (see `rowCapacity`); should that ever change,
+            // the body is decoded again in one piece rather than leave gaps in the columns.
+            return nil
+        }
+        return CSVDecodedBody(numbers: storage, stride: stride, rowCount: stride, texts: decodedParts.map(\.texts))
     }
 
     /// A body without a record: nothing, or only spaces, tabs and line ends (after a BOM).
@@ -105,42 +133,39 @@ struct CSVLayout: Sendable {
         self.textCount = textCount
     }
 
-    /// Concatenates decoded chunks, in order, into one batch.
-    func batch(merging chunks: [CSVChunk], rowCount: Int, schema: TabularSchema) -> TabularBatch {
-        let numbers: (storage: [Double], stride: Int)
-        if chunks.count == 1 {
-            numbers = (chunks[0].numbers, chunks[0].capacity)
-        } else {
-            var storage = [Double](repeating: .nan, count: max(1, numberCount * rowCount))
-            storage.withUnsafeMutableBufferPointer { target in
-                var row = 0
-                for chunk in chunks {
-                    chunk.numbers.withUnsafeBufferPointer { source in
-                        for column in 0..<numberCount {
-                            let from = source.baseAddress! + column * chunk.capacity
-                            (target.baseAddress! + column * rowCount + row).update(from: from, count: chunk.rowCount)
-                        }
-                    }
-                    row += chunk.rowCount
-                }
-            }
-            numbers = (storage, rowCount)
-        }
+    /// The batch of a decoded body: numeric columns are views into its one store, text
+    /// columns are concatenated from its parts in order.
+    func batch(_ body: CSVDecodedBody, schema: TabularSchema) -> TabularBatch {
         let columns: [TabularColumn] = slots.map { slot in
             switch slot {
             case .number(let index):
-                return .number(NumberColumn(storage: numbers.storage, offset: index * numbers.stride, count: rowCount))
+                return .number(NumberColumn(storage: body.numbers, offset: index * body.stride, count: body.rowCount))
             case .text(let index):
-                if chunks.count == 1 { return .text(chunks[0].texts[index]) }
+                if body.texts.count == 1 { return .text(body.texts[0][index]) }
                 var values = TextColumn()
-                for chunk in chunks { values.append(contentsOf: chunk.texts[index]) }
+                for part in body.texts { values.append(contentsOf: part[index]) }
                 return .text(values)
             case .ignored:
                 return .ignored
             }
         }
-        return TabularBatch(schema: schema, rowCount: rowCount, shape: .lines, columns: columns)
+        return TabularBatch(schema: schema, rowCount: body.rowCount, shape: .lines, columns: columns)
     }
+}
+
+/// A whole body's values: numeric column `i` is `numbers[i * stride ..< i * stride + rowCount]`;
+/// `texts[p][j]` is text column `j` of the `p`th line-aligned part, in order.
+struct CSVDecodedBody {
+    var numbers: [Double]
+    var stride: Int
+    var rowCount: Int
+    var texts: [[TextColumn]]
+}
+
+/// What one part of a body decoded in parallel returns: its numbers are already in the shared store.
+struct CSVDecodedPart: Sendable {
+    var rowCount: Int
+    var texts: [TextColumn]
 }
 
 /// The columns decoded from one line-aligned piece of a body: numeric column `i` is
