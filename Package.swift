@@ -35,7 +35,10 @@ let package = Package(
     ],
     targets: [
         // The models: codecs for tabular data, the runtimes, the catalog. No networking.
-        .target(name: "ModelRuntimes"),
+        .target(name: "ModelRuntimes", dependencies: ["CForestWalk"]),
+        // The trees' walk in AVX-512, which Swift cannot express (gathers); `ForestWalker` uses it
+        // where the CPU has it.
+        .target(name: "CForestWalk"),
         // The allocator's byte count and per-thread nice values, which Swift's Glibc module does
         // not expose (multi-model mode measures model sizes and runs loads at low priority).
         .target(name: "CSwerveMemory"),

@@ -21,6 +21,8 @@ public final class FlatForest: Sendable {
     public let hasCategoricalSplits: Bool
     /// True when some split sends a missing value left, which costs the walk a NaN test.
     public let hasMissingLeftSplits: Bool
+    /// The trees in the form of the AVX-512 walk, where it runs (`MaskForest`).
+    let masks: MaskForest?
 
     init(nodes: [FlatNode], trees: [FlatTree], categoryWords: [UInt32], featureCount: Int) {
         self.nodes = nodes
@@ -29,6 +31,7 @@ public final class FlatForest: Sendable {
         self.featureCount = featureCount
         self.hasCategoricalSplits = nodes.contains { $0.isCategorical }
         self.hasMissingLeftSplits = nodes.contains { $0.word & FlatNode.missingRightFlag == 0 }
+        self.masks = MaskForest(nodes: nodes, trees: trees, hasCategoricalSplits: hasCategoricalSplits)
     }
 
     /// The number of trees.

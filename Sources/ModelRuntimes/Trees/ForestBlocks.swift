@@ -9,10 +9,10 @@ struct ForestBlock {
     /// Rows of the batch in this block.
     let rows: Range<Int>
     let walker: ForestWalker
-    private let features: UnsafePointer<Float>
-    private let groupSize: Int
+    let features: UnsafePointer<Float>
+    let groupSize: Int
     private let paddedCount: Int
-    private let leafBuffer: UnsafeMutablePointer<UInt32>
+    let leafBuffer: UnsafeMutablePointer<UInt32>
 
     init(rows: Range<Int>, walker: ForestWalker, features: UnsafePointer<Float>, groupSize: Int, leafBuffer: UnsafeMutablePointer<UInt32>) {
         self.rows = rows

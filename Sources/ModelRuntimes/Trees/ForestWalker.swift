@@ -1,3 +1,5 @@
+import CForestWalk
+
 /// The hot loop of tree evaluation: finds the leaf each row reaches in one tree.
 ///
 /// Rows are walked eight at a time. Each lane is a chain of dependent loads (node, then the
@@ -14,12 +16,20 @@ struct ForestWalker {
     let categoryWords: UnsafePointer<UInt32>
     let hasCategoricalSplits: Bool
     let hasMissingLeftSplits: Bool
+    /// The trees in bit-mask form (`MaskForest`), when the forest has them.
+    let maskSplits: UnsafePointer<swerve_mask_split>?
+    let maskLeaves: UnsafePointer<UInt32>?
+    let maskTrees: UnsafePointer<MaskForest.Tree>?
 
     /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) laid out in groups of `groupSize`
     /// floats (see `FeatureBlockWriter`), the index of the leaf reached in tree `tree`.
     @inline(__always)
     func leaves(ofTree tree: Int, groups: UnsafePointer<Float>, groupSize: Int, rowCount: Int, into leaves: UnsafeMutablePointer<UInt32>) {
-        if hasCategoricalSplits {
+        if let maskTrees, case let masked = maskTrees[tree], masked.splitCount >= 0 {
+            swerve_forest_walk_masks(
+                maskSplits! + Int(masked.firstSplit), Int(masked.splitCount), maskLeaves! + Int(masked.firstLeaf), groups, groupSize,
+                rowCount, leaves)
+        } else if hasCategoricalSplits {
             walk(MixedSplits.self, tree: trees[tree], groups: groups, groupSize: groupSize, rowCount: rowCount, into: leaves)
         } else if hasMissingLeftSplits {
             walk(NumericSplits.self, tree: trees[tree], groups: groups, groupSize: groupSize, rowCount: rowCount, into: leaves)
@@ -76,6 +86,13 @@ struct ForestWalker {
             row += 8
             x0 += groupSize
         }
+    }
+
+    /// The same walker with the scalar walk for every tree (tests compare the two).
+    var withoutMasks: ForestWalker {
+        ForestWalker(
+            nodes: nodes, trees: trees, categoryWords: categoryWords, hasCategoricalSplits: hasCategoricalSplits,
+            hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: nil, maskLeaves: nil, maskTrees: nil)
     }
 
     /// Like `leaves(ofTree:...)` for the first `rowCount` (< `lanes`) rows of the first group,
@@ -170,12 +187,25 @@ extension FlatForest {
         try nodes.withUnsafeBufferPointer { nodes in
             try trees.withUnsafeBufferPointer { trees in
                 try categoryWords.withUnsafeBufferPointer { words in
-                    try body(
-                        ForestWalker(
-                            nodes: nodes.baseAddress!, trees: trees,
-                            categoryWords: words.baseAddress!, hasCategoricalSplits: hasCategoricalSplits,
-                            hasMissingLeftSplits: hasMissingLeftSplits))
+                    try withMasks { splits, leaves, maskTrees in
+                        try body(
+                            ForestWalker(
+                                nodes: nodes.baseAddress!, trees: trees,
+                                categoryWords: words.baseAddress!, hasCategoricalSplits: hasCategoricalSplits,
+                                hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: splits, maskLeaves: leaves, maskTrees: maskTrees))
+                    }
                 }
+            }
+        }
+    }
+
+    private func withMasks<R>(
+        _ body: (UnsafePointer<swerve_mask_split>?, UnsafePointer<UInt32>?, UnsafePointer<MaskForest.Tree>?) throws -> R
+    ) rethrows -> R {
+        guard let masks else { return try body(nil, nil, nil) }
+        return try masks.splits.withUnsafeBufferPointer { splits in
+            try masks.leafOffsets.withUnsafeBufferPointer { leaves in
+                try masks.trees.withUnsafeBufferPointer { trees in try body(splits.baseAddress, leaves.baseAddress, trees.baseAddress) }
             }
         }
     }

@@ -1,0 +1,77 @@
+#include "CForestWalk.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+#define WALK_TARGET __attribute__((target("avx512f,avx512vl")))
+
+int swerve_forest_walk_masks_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
+}
+
+// The lanes of one split for one group of eight rows: which go right.
+WALK_TARGET static inline __mmask8 goesRight(const swerve_mask_split *split, const float *group, __m256 threshold) {
+    __m256 value = _mm256_loadu_ps(group + (split->feature & 0x3FFFFFFFu));
+    // Ordered >=: NaN goes left. Not-less-than, unordered: NaN goes right.
+    return (split->feature >> 31) ? _mm256_cmp_ps_mask(value, threshold, _CMP_GE_OQ)
+                                  : _mm256_cmp_ps_mask(value, threshold, _CMP_NLT_UQ);
+}
+
+// The leaf of each of a group's eight rows, from its remaining mask.
+WALK_TARGET static inline void store(__m512i remaining, const uint32_t *leafOffsets, uint32_t *leaves) {
+    uint64_t masks[8];
+    _mm512_storeu_si512((void *)masks, remaining);
+    for (int lane = 0; lane < 8; lane++) leaves[lane] = leafOffsets[__builtin_ctzll(masks[lane] | (1ull << 63))];
+}
+
+WALK_TARGET void swerve_forest_walk_masks(
+    const swerve_mask_split *splits, intptr_t splitCount, const uint32_t *leafOffsets, const float *groups, intptr_t groupSize,
+    intptr_t rowCount, uint32_t *leaves) {
+    const intptr_t groupCount = rowCount / 8;
+    const __m512i all = _mm512_set1_epi64(-1);
+    intptr_t g = 0;
+    // Four groups at a time: each split's data is read once for 32 rows, and the four mask
+    // chains (one AND per split each) run side by side.
+    for (; g + 4 <= groupCount; g += 4) {
+        const float *x0 = groups + g * groupSize;
+        const float *x1 = x0 + groupSize;
+        const float *x2 = x1 + groupSize;
+        const float *x3 = x2 + groupSize;
+        __m512i m0 = all, m1 = all, m2 = all, m3 = all;
+        for (intptr_t s = 0; s < splitCount; s++) {
+            const swerve_mask_split *split = splits + s;
+            const __m256 threshold = _mm256_set1_ps(split->threshold);
+            const __m512i keep = _mm512_set1_epi64((long long)split->keep);
+            m0 = _mm512_mask_and_epi64(m0, goesRight(split, x0, threshold), m0, keep);
+            m1 = _mm512_mask_and_epi64(m1, goesRight(split, x1, threshold), m1, keep);
+            m2 = _mm512_mask_and_epi64(m2, goesRight(split, x2, threshold), m2, keep);
+            m3 = _mm512_mask_and_epi64(m3, goesRight(split, x3, threshold), m3, keep);
+        }
+        store(m0, leafOffsets, leaves + 8 * g);
+        store(m1, leafOffsets, leaves + 8 * (g + 1));
+        store(m2, leafOffsets, leaves + 8 * (g + 2));
+        store(m3, leafOffsets, leaves + 8 * (g + 3));
+    }
+    for (; g < groupCount; g++) {
+        const float *x = groups + g * groupSize;
+        __m512i m = all;
+        for (intptr_t s = 0; s < splitCount; s++) {
+            const swerve_mask_split *split = splits + s;
+            m = _mm512_mask_and_epi64(m, goesRight(split, x, _mm256_set1_ps(split->threshold)), m, _mm512_set1_epi64((long long)split->keep));
+        }
+        store(m, leafOffsets, leaves + 8 * g);
+    }
+}
+
+#else
+
+int swerve_forest_walk_masks_available(void) { return 0; }
+
+void swerve_forest_walk_masks(
+    const swerve_mask_split *splits, intptr_t splitCount, const uint32_t *leafOffsets, const float *groups, intptr_t groupSize,
+    intptr_t rowCount, uint32_t *leaves) {
+    (void)splits; (void)splitCount; (void)leafOffsets; (void)groups; (void)groupSize; (void)rowCount; (void)leaves;
+}
+
+#endif

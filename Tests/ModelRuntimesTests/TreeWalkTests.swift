@@ -1,0 +1,111 @@
+import Testing
+
+@testable import ModelRuntimes
+
+/// The AVX-512 bit-mask walk (`MaskForest`, `CForestWalk`) must find the leaf the scalar walk
+/// finds, for every row and tree: random tree shapes, splits that send missing values either way,
+/// values on the thresholds, NaN and infinities, trees too large for a mask, and row counts that
+/// are not a multiple of the four groups the walk takes at once. The golden tests then hold for
+/// both walks (CI runs them again with `SWERVE_TREE_WALK=scalar`).
+@Suite("Tree walks")
+struct TreeWalkTests {
+    @Test(
+        "the bit-mask walk finds the scalar walk's leaves",
+        .enabled(if: TreeWalkKind.current == .masks, "the CPU has no AVX-512 (or SWERVE_TREE_WALK=scalar)"))
+    func masksMatchScalarWalk() throws {
+        var random = SplitMix(seed: 0x5EED)
+        let featureCount = 7
+        for forestIndex in 0..<40 {
+            var builder = FlatForestBuilder(featureCount: featureCount)
+            var thresholds: [Float] = []
+            for index in 0..<12 {
+                // The last tree is always one the masks cannot hold.
+                let leaves = index == 11 ? 65 + random.below(40) : [1, 2, 3, 17, 32, 63, 64, 65, 100][random.below(9)]
+                let tree = Self.randomTree(leaves: leaves, featureCount: featureCount, random: &random)
+                thresholds += tree.thresholds
+                try builder.add(tree, group: 0)
+            }
+            let forest = builder.build()
+            let masks = try #require(forest.masks)
+            #expect(masks.trees.contains { $0.splitCount == -1 }, "trees over 64 leaves keep the scalar walk")
+            for rowCount in [8, 16, 24, 32, 40, 56, 64] {
+                let values = (0..<rowCount * featureCount).map { _ in Self.randomValue(near: thresholds, random: &random) }
+                try compareWalks(forest, FloatRows(values: values, featureCount: featureCount), rowCount: rowCount, forest: forestIndex)
+            }
+        }
+    }
+
+    @Test("a forest with categorical splits keeps the scalar walk")
+    func categoricalForestHasNoMasks() throws {
+        var builder = FlatForestBuilder(featureCount: 2)
+        var tree = SourceTree(
+            leftChildren: [1, -1, -1], rightChildren: [2, -1, -1], features: [0, 0, 0], thresholds: [0, 0, 0],
+            missingGoesLeft: [true, true, true], leafPayloads: [0, 1, 2])
+        tree.categories = [0: [1, 3]]
+        try builder.add(tree, group: 0)
+        #expect(builder.build().masks == nil)
+    }
+
+    private func compareWalks(_ forest: FlatForest, _ rows: FloatRows, rowCount: Int, forest index: Int) throws {
+        forest.forEachBlock(rows, rows: 0..<rowCount) { block in
+            let scalar = ForestBlock(
+                rows: block.rows, walker: block.walker.withoutMasks, features: block.features, groupSize: block.groupSize,
+                leafBuffer: block.leafBuffer)
+            for tree in 0..<forest.treeCount {
+                let masked = Array(UnsafeBufferPointer(start: block.leaves(ofTree: tree), count: block.rows.count))
+                let walked = Array(UnsafeBufferPointer(start: scalar.leaves(ofTree: tree), count: block.rows.count))
+                #expect(masked == walked, "forest \(index), tree \(tree), \(rowCount) rows")
+            }
+        }
+    }
+
+    /// A random binary tree with `leaves` leaves: splits on random features, thresholds from a
+    /// small set (so that values land on them), missing values sent either way.
+    private static func randomTree(leaves: Int, featureCount: Int, random: inout SplitMix) -> SourceTree {
+        var tree = SourceTree(leftChildren: [-1], rightChildren: [-1], features: [0], thresholds: [0], missingGoesLeft: [false], leafPayloads: [0])
+        var leafIDs = [0]
+        while leafIDs.count < leaves {
+            let split = leafIDs.remove(at: random.below(leafIDs.count))
+            let left = Int32(tree.leftChildren.count)
+            tree.leftChildren[split] = left
+            tree.rightChildren[split] = left + 1
+            tree.features[split] = Int32(random.below(featureCount))
+            tree.thresholds[split] = Float(random.below(9)) - 4
+            tree.missingGoesLeft[split] = random.below(2) == 0
+            for child in [left, left + 1] {
+                tree.leftChildren.append(-1)
+                tree.rightChildren.append(-1)
+                tree.features.append(0)
+                tree.thresholds.append(0)
+                tree.missingGoesLeft.append(false)
+                tree.leafPayloads.append(UInt32(child))
+                leafIDs.append(Int(child))
+            }
+        }
+        return tree
+    }
+
+    /// A threshold itself, a value beside one, NaN, or an infinity.
+    private static func randomValue(near thresholds: [Float], random: inout SplitMix) -> Float {
+        switch random.below(10) {
+        case 0: return .nan
+        case 1: return random.below(2) == 0 ? .infinity : -.infinity
+        case 2...4: return thresholds.isEmpty ? 0 : thresholds[random.below(thresholds.count)]
+        default: return Float(random.below(1000)) / 100 - 5
+        }
+    }
+}
+
+/// A small deterministic generator, so that a failure repeats.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
