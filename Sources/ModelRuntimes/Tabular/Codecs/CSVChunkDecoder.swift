@@ -64,24 +64,32 @@ struct CSVChunkDecoder {
         while !reader.isAtEnd {
             let number = firstRow + row
             var column = 0
-            var field: CSVField
+            var endsWithComma: Bool
+            var lastFieldIsEmpty = false
             repeat {
-                field = try reader.nextField(row: number, column: column + 1, scratch: &scratch)
-                if column < columnCount {
-                    if let range = field.range {
-                        try store(
-                            UnsafeBufferPointer(rebasing: bytes[range]), raw: field.raw, row: row, column: column, numbers: numbers,
-                            stride: stride, texts: texts)
-                    } else {
-                        try scratch.withUnsafeBufferPointer {
-                            try store($0, raw: field.raw, row: row, column: column, numbers: numbers, stride: stride, texts: texts)
+                if column < columnCount, case .number(let slot) = layout.slots[column], let plain = reader.nextPlainNumber() {
+                    numbers[slot * stride + row] = plain.value
+                    endsWithComma = plain.endsWithComma
+                } else {
+                    let field = try reader.nextField(row: number, column: column + 1, scratch: &scratch)
+                    if column < columnCount {
+                        if let range = field.range {
+                            try store(
+                                UnsafeBufferPointer(rebasing: bytes[range]), raw: field.raw, row: row, column: column, numbers: numbers,
+                                stride: stride, texts: texts)
+                        } else {
+                            try scratch.withUnsafeBufferPointer {
+                                try store($0, raw: field.raw, row: row, column: column, numbers: numbers, stride: stride, texts: texts)
+                            }
                         }
                     }
+                    endsWithComma = field.endsWithComma
+                    lastFieldIsEmpty = field.range?.isEmpty == true
                 }
                 column += 1
-            } while field.endsWithComma
+            } while endsWithComma
             guard column == columnCount else {
-                let found = column == 1 && field.range?.isEmpty == true ? "an empty line" : "\(column)"
+                let found = column == 1 && lastFieldIsEmpty ? "an empty line" : "\(column)"
                 throw CSVRowError(
                     row: number, column: nil, field: nil, problem: "expected \(columnCount) column\(columnCount == 1 ? "" : "s"), found \(found)")
             }
