@@ -64,9 +64,73 @@ WALK_TARGET void swerve_forest_walk_masks(
     }
 }
 
+// The masks of one tree for one group of eight rows.
+WALK_TARGET static inline __m512i treeMasks(const swerve_mask_split *splits, intptr_t splitCount, const float *x) {
+    __m512i m = _mm512_set1_epi64(-1);
+    for (intptr_t s = 0; s < splitCount; s++) {
+        const swerve_mask_split *split = splits + s;
+        m = _mm512_mask_and_epi64(m, goesRight(split, x, _mm256_set1_ps(split->threshold)), m, _mm512_set1_epi64((long long)split->keep));
+    }
+    return m;
+}
+
+// Adds each lane's leaf value to its row's sum.
+WALK_TARGET static inline void addLeaves(__m512i remaining, const uint32_t *values, float *sums, intptr_t groupCount) {
+    uint64_t masks[8];
+    _mm512_storeu_si512((void *)masks, remaining);
+    for (int lane = 0; lane < 8; lane++) {
+        union { uint32_t bits; float value; } leaf = { values[__builtin_ctzll(masks[lane] | (1ull << 63))] };
+        sums[lane * groupCount] += leaf.value;
+    }
+}
+
+WALK_TARGET void swerve_forest_sum_masks(
+    const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,
+    const float *groups, intptr_t groupSize, intptr_t rowCount, float *sums, intptr_t groupCount) {
+    const intptr_t groupsOfRows = rowCount / 8;
+    intptr_t g = 0;
+    // Two groups of rows at a time, so that each tree's splits are read once for 16 rows and the
+    // two mask chains run side by side; the trees stay in order for every row.
+    for (; g + 2 <= groupsOfRows; g += 2) {
+        const float *x0 = groups + g * groupSize;
+        const float *x1 = x0 + groupSize;
+        float *s0 = sums + 8 * g * groupCount;
+        float *s1 = s0 + 8 * groupCount;
+        for (intptr_t t = 0; t < treeCount; t++) {
+            const swerve_mask_tree tree = trees[t];
+            const swerve_mask_split *first = splits + tree.firstSplit;
+            __m512i m0 = _mm512_set1_epi64(-1), m1 = _mm512_set1_epi64(-1);
+            for (intptr_t s = 0; s < tree.splitCount; s++) {
+                const swerve_mask_split *split = first + s;
+                const __m256 threshold = _mm256_set1_ps(split->threshold);
+                const __m512i keep = _mm512_set1_epi64((long long)split->keep);
+                m0 = _mm512_mask_and_epi64(m0, goesRight(split, x0, threshold), m0, keep);
+                m1 = _mm512_mask_and_epi64(m1, goesRight(split, x1, threshold), m1, keep);
+            }
+            addLeaves(m0, leafValues + tree.firstLeaf, s0 + tree.group, groupCount);
+            addLeaves(m1, leafValues + tree.firstLeaf, s1 + tree.group, groupCount);
+        }
+    }
+    for (; g < groupsOfRows; g++) {
+        const float *x = groups + g * groupSize;
+        float *s = sums + 8 * g * groupCount;
+        for (intptr_t t = 0; t < treeCount; t++) {
+            const swerve_mask_tree tree = trees[t];
+            addLeaves(treeMasks(splits + tree.firstSplit, tree.splitCount, x), leafValues + tree.firstLeaf, s + tree.group, groupCount);
+        }
+    }
+}
+
 #else
 
 int swerve_forest_walk_masks_available(void) { return 0; }
+
+void swerve_forest_sum_masks(
+    const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,
+    const float *groups, intptr_t groupSize, intptr_t rowCount, float *sums, intptr_t groupCount) {
+    (void)splits; (void)trees; (void)treeCount; (void)leafValues; (void)groups; (void)groupSize; (void)rowCount; (void)sums;
+    (void)groupCount;
+}
 
 void swerve_forest_walk_masks(
     const swerve_mask_split *splits, intptr_t splitCount, const uint32_t *leafOffsets, const float *groups, intptr_t groupSize,

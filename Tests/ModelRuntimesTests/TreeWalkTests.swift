@@ -6,7 +6,9 @@ import Testing
 /// finds, for every row and tree: random tree shapes, splits that send missing values either way,
 /// values on the thresholds, NaN and infinities, trees too large for a mask, and row counts that
 /// are not a multiple of the four groups the walk takes at once. The golden tests then hold for
-/// both walks (CI runs them again with `SWERVE_TREE_WALK=scalar`).
+/// both walks (CI runs them again with `SWERVE_TREE_WALK=scalar`). XGBoost sums a block's leaves over
+/// every tree in one call (`swerve_forest_sum_masks`), which must add the same Floats in the same
+/// order as the tree-by-tree loop.
 @Suite("Tree walks")
 struct TreeWalkTests {
     @Test(
@@ -31,6 +33,50 @@ struct TreeWalkTests {
             for rowCount in [8, 16, 24, 32, 40, 56, 64] {
                 let values = (0..<rowCount * featureCount).map { _ in Self.randomValue(near: thresholds, random: &random) }
                 try compareWalks(forest, FloatRows(values: values, featureCount: featureCount), rowCount: rowCount, forest: forestIndex)
+            }
+        }
+    }
+
+    @Test(
+        "summing every tree's leaf values in one call adds what the scalar walk adds, in the same order",
+        .enabled(if: TreeWalkKind.current == .masks, "the CPU has no AVX-512 (or SWERVE_TREE_WALK=scalar)"))
+    func summedLeavesMatchScalarWalk() throws {
+        var random = SplitMix(seed: 0x5111)
+        let featureCount = 5
+        let groupCount = 3
+        for _ in 0..<20 {
+            var builder = FlatForestBuilder(featureCount: featureCount)
+            var thresholds: [Float] = []
+            for index in 0..<30 {
+                var tree = Self.randomTree(leaves: 1 + random.below(64), featureCount: featureCount, random: &random)
+                // Leaf values of every size, so that the order of the additions shows in the sums.
+                tree.leafPayloads = tree.leafPayloads.map { _ in Float(Double(random.below(2_000_001)) * 1e-3 - 1000).bitPattern }
+                thresholds += tree.thresholds
+                try builder.add(tree, group: index % groupCount)
+            }
+            let forest = builder.build()
+            #expect(forest.masks?.coversEveryTree == true)
+            for rowCount in [8, 13, 16, 40, 64] {
+                let values = (0..<rowCount * featureCount).map { _ in Self.randomValue(near: thresholds, random: &random) }
+                forest.forEachBlock(FloatRows(values: values, featureCount: featureCount), rows: 0..<rowCount) { block in
+                    let padded = (block.rows.count + 7) / 8 * 8
+                    var summed = [Float](repeating: 0.5, count: padded * groupCount)
+                    var added = summed
+                    let used = summed.withUnsafeMutableBufferPointer { block.sumLeafValues(into: $0.baseAddress!, groupCount: groupCount) }
+                    #expect(used == (block.rows.count >= 8))
+                    guard used else { return }
+                    let scalar = ForestBlock(
+                        rows: block.rows, walker: block.walker.withoutMasks, features: block.features, groupSize: block.groupSize,
+                        leafBuffer: block.leafBuffer)
+                    for tree in 0..<forest.treeCount {
+                        let leaves = scalar.leaves(ofTree: tree)
+                        for row in 0..<block.rows.count {
+                            added[row * groupCount + forest.group(ofTree: tree)] += Float(bitPattern: scalar.payload(leaves[row]))
+                        }
+                    }
+                    let rows = block.rows.count * groupCount
+                    #expect(summed[..<rows].map(\.bitPattern) == added[..<rows].map(\.bitPattern), "\(rowCount) rows")
+                }
             }
         }
     }

@@ -8,7 +8,8 @@
 // Every split a row's value sends right clears the leaves of that split's left subtree, and the
 // leaf the row reaches is the lowest bit left: the walk's outcome, from every split evaluated in
 // any order, with no dependent loads. Eight rows go through each split at once (one 8-float
-// load of the feature, one compare, one masked AND).
+// load of the feature, one compare, one masked AND). For XGBoost, one call scores a block of rows
+// over every tree and adds the leaf values to the margins itself.
 #ifndef CFOREST_WALK_H
 #define CFOREST_WALK_H
 
@@ -34,5 +35,23 @@ int swerve_forest_walk_masks_available(void);
 void swerve_forest_walk_masks(
     const swerve_mask_split *splits, intptr_t splitCount, const uint32_t *leafOffsets, const float *groups, intptr_t groupSize,
     intptr_t rowCount, uint32_t *leaves);
+
+/// Where one tree's splits and leaves are in the arrays of `swerve_forest_sum_masks`.
+typedef struct {
+    int32_t firstSplit;
+    int32_t splitCount;
+    int32_t firstLeaf;
+    /// The output (class) whose sum the tree adds to.
+    int32_t group;
+} swerve_mask_tree;
+
+/// Every tree at once, for a forest whose leaves hold Float values that are summed (XGBoost):
+/// for rows `0..<rowCount` (a multiple of 8, laid out as for `swerve_forest_walk_masks`), adds to
+/// `sums[row * groupCount + tree.group]` the value (`leafValues[tree.firstLeaf + leaf]`, Float
+/// bits) of the leaf the row reaches, tree after tree in order: per sum, the same Float additions
+/// in the same order as adding one tree's leaves at a time.
+void swerve_forest_sum_masks(
+    const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,
+    const float *groups, intptr_t groupSize, intptr_t rowCount, float *sums, intptr_t groupCount);
 
 #endif

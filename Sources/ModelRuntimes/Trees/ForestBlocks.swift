@@ -1,3 +1,5 @@
+import CForestWalk
+
 /// Cuts a batch into blocks of rows for tree evaluation and owns the per-call scratch memory.
 ///
 /// Within a block the trees are walked one after another over all of the block's rows
@@ -35,6 +37,19 @@ struct ForestBlock {
             walker.leaves(ofTree: tree, groups: features, groupSize: groupSize, rowCount: paddedCount, into: leafBuffer)
         }
         return UnsafePointer(leafBuffer)
+    }
+
+    /// Adds, for every tree in order, the Float value (payload bits) of the leaf each row reaches
+    /// to `sums[i * groupCount + the tree's group]` for row `rows.lowerBound + i`, in one call to
+    /// the mask walk; the same additions in the same order as adding `leaves(ofTree:)` tree by
+    /// tree. `sums` must hold `ForestWalker.lanes`-padded rows. False, and nothing added, when
+    /// the mask walk does not cover every tree or the block is too small for it.
+    @inline(__always)
+    func sumLeafValues(into sums: UnsafeMutablePointer<Float>, groupCount: Int) -> Bool {
+        guard walker.masksCoverEveryTree, rows.count >= ForestWalker.lanes, let maskTrees = walker.maskTrees else { return false }
+        swerve_forest_sum_masks(
+            walker.maskSplits!, maskTrees, walker.trees.count, walker.maskPayloads!, features, groupSize, paddedCount, sums, groupCount)
+        return true
     }
 
     /// The payload of a leaf returned by `leaves(ofTree:)`.

@@ -19,7 +19,10 @@ struct ForestWalker {
     /// The trees in bit-mask form (`MaskForest`), when the forest has them.
     let maskSplits: UnsafePointer<swerve_mask_split>?
     let maskLeaves: UnsafePointer<UInt32>?
+    let maskPayloads: UnsafePointer<UInt32>?
     let maskTrees: UnsafePointer<MaskForest.Tree>?
+    /// True when every tree has the mask form (`sumLeafValues` can score a block in one call).
+    let masksCoverEveryTree: Bool
 
     /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) laid out in groups of `groupSize`
     /// floats (see `FeatureBlockWriter`), the index of the leaf reached in tree `tree`.
@@ -92,7 +95,8 @@ struct ForestWalker {
     var withoutMasks: ForestWalker {
         ForestWalker(
             nodes: nodes, trees: trees, categoryWords: categoryWords, hasCategoricalSplits: hasCategoricalSplits,
-            hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: nil, maskLeaves: nil, maskTrees: nil)
+            hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: nil, maskLeaves: nil, maskPayloads: nil, maskTrees: nil,
+            masksCoverEveryTree: false)
     }
 
     /// Like `leaves(ofTree:...)` for the first `rowCount` (< `lanes`) rows of the first group,
@@ -187,12 +191,13 @@ extension FlatForest {
         try nodes.withUnsafeBufferPointer { nodes in
             try trees.withUnsafeBufferPointer { trees in
                 try categoryWords.withUnsafeBufferPointer { words in
-                    try withMasks { splits, leaves, maskTrees in
+                    try withMasks { splits, leaves, payloads, maskTrees in
                         try body(
                             ForestWalker(
                                 nodes: nodes.baseAddress!, trees: trees,
                                 categoryWords: words.baseAddress!, hasCategoricalSplits: hasCategoricalSplits,
-                                hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: splits, maskLeaves: leaves, maskTrees: maskTrees))
+                                hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: splits, maskLeaves: leaves, maskPayloads: payloads,
+                                maskTrees: maskTrees, masksCoverEveryTree: masks?.coversEveryTree ?? false))
                     }
                 }
             }
@@ -200,12 +205,16 @@ extension FlatForest {
     }
 
     private func withMasks<R>(
-        _ body: (UnsafePointer<swerve_mask_split>?, UnsafePointer<UInt32>?, UnsafePointer<MaskForest.Tree>?) throws -> R
+        _ body: (UnsafePointer<swerve_mask_split>?, UnsafePointer<UInt32>?, UnsafePointer<UInt32>?, UnsafePointer<MaskForest.Tree>?) throws -> R
     ) rethrows -> R {
-        guard let masks else { return try body(nil, nil, nil) }
+        guard let masks else { return try body(nil, nil, nil, nil) }
         return try masks.splits.withUnsafeBufferPointer { splits in
             try masks.leafOffsets.withUnsafeBufferPointer { leaves in
-                try masks.trees.withUnsafeBufferPointer { trees in try body(splits.baseAddress, leaves.baseAddress, trees.baseAddress) }
+                try masks.leafPayloads.withUnsafeBufferPointer { payloads in
+                    try masks.trees.withUnsafeBufferPointer { trees in
+                        try body(splits.baseAddress, leaves.baseAddress, payloads.baseAddress, trees.baseAddress)
+                    }
+                }
             }
         }
     }

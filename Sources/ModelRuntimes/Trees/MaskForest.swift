@@ -17,16 +17,18 @@ import CForestWalk
 /// leaf the scalar walk finds. A tree with more leaves, or a forest with categorical splits,
 /// keeps the scalar walk.
 struct MaskForest: Sendable {
-    /// Where a tree's splits and leaves start; `splitCount` is -1 for a tree walked the scalar way.
-    struct Tree: Sendable {
-        var firstSplit: Int32
-        var splitCount: Int32
-        var firstLeaf: Int32
-    }
+    /// Where each tree's splits and leaves start, and its output group; `splitCount` is -1 for a
+    /// tree walked the scalar way.
+    typealias Tree = swerve_mask_tree
 
     let splits: [swerve_mask_split]
+    /// Each tree's leaves, left to right: byte offsets into `FlatForest.nodes`...
     let leafOffsets: [UInt32]
+    /// ...and their payloads (for a forest whose leaves are summed, Float bits).
+    let leafPayloads: [UInt32]
     let trees: [Tree]
+    /// True when every tree has the mask form, so that a block can be scored in one call.
+    let coversEveryTree: Bool
 
     /// The most leaves a tree may have: one bit of a 64-bit mask each.
     static let maximumLeaves = 64
@@ -45,9 +47,10 @@ struct MaskForest: Sendable {
             if Self.collect(tree.root, nodes: nodes, splits: &treeSplits, leaves: &treeLeaves) {
                 splits.append(contentsOf: treeSplits)
                 leafOffsets.append(contentsOf: treeLeaves)
-                trees.append(Tree(firstSplit: Int32(firstSplit), splitCount: Int32(treeSplits.count), firstLeaf: Int32(firstLeaf)))
+                trees.append(
+                    Tree(firstSplit: Int32(firstSplit), splitCount: Int32(treeSplits.count), firstLeaf: Int32(firstLeaf), group: tree.group))
             } else {
-                trees.append(Tree(firstSplit: 0, splitCount: -1, firstLeaf: 0))
+                trees.append(Tree(firstSplit: 0, splitCount: -1, firstLeaf: 0, group: tree.group))
             }
         }
         guard trees.contains(where: { $0.splitCount >= 0 }) else { return nil }
@@ -56,7 +59,10 @@ struct MaskForest: Sendable {
         // empty and has a base address.
         self.splits = Self.exactCopy(splits, appending: swerve_mask_split())
         self.leafOffsets = Self.exactCopy(leafOffsets, appending: 0)
-        self.trees = Self.exactCopy(trees, appending: Tree(firstSplit: 0, splitCount: -1, firstLeaf: 0))
+        self.leafPayloads = Self.exactCopy(
+            leafOffsets.map { nodes[Int($0) / FlatForestBuilder.nodeSize].payload }, appending: 0)
+        self.trees = Self.exactCopy(trees, appending: Tree(firstSplit: 0, splitCount: -1, firstLeaf: 0, group: 0))
+        self.coversEveryTree = trees.allSatisfy { $0.splitCount >= 0 }
     }
 
     private static func exactCopy<Element>(_ elements: [Element], appending last: Element) -> [Element] {

@@ -12,6 +12,7 @@ extension XGBoostModel {
         let groups = groupCount
         let perRow = outputsPerRow
         withUnsafeTemporaryAllocation(of: Float.self, capacity: FlatForest.blockRows * groups) { scratch in
+            scratch.initialize(repeating: 0)  // rows past a block's end are summed too, and never read
             let accumulators = scratch.baseAddress!
             forest.forEachBlock(source, rows: rows) { block in
                 let count = block.rows.count
@@ -20,7 +21,9 @@ extension XGBoostModel {
                         for group in 0..<groups { accumulators[row * groups + group] = base[group] }
                     }
                 }
-                if groups == 1 {
+                if block.sumLeafValues(into: accumulators, groupCount: groups) {
+                    // Every tree's leaf added by the mask walk, in tree order.
+                } else if groups == 1 {
                     for tree in 0..<forest.treeCount {
                         let leaves = block.leaves(ofTree: tree)
                         for row in 0..<count { accumulators[row] += Float(bitPattern: block.payload(leaves[row])) }
