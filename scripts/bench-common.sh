@@ -20,14 +20,15 @@ one_row_wrk_script() {
 }
 
 # start_variant "LABEL:BINARY [ARGS...]" PORT MODEL: starts `BINARY serve` on the model, pinned to
-# CPU 1, logging to /tmp/swerve-bench-PORT.log; prints its pid once /ping answers.
+# CPU 1 (or to the CPU list in $SERVER_CPUS), logging to /tmp/swerve-bench-PORT.log; prints its pid
+# once /ping answers.
 start_variant() {
   local spec=$1 port=$2 model=$3
   local command=${spec#*:}
   local binary=${command%% *} arguments=""
   [ "$binary" != "$command" ] && arguments=${command#* }
   # shellcheck disable=SC2086
-  taskset -c 1 "$binary" serve --model-dir "model-artifacts/$model" --port "$port" $arguments > "/tmp/swerve-bench-$port.log" 2>&1 &
+  taskset -c "${SERVER_CPUS:-1}" "$binary" serve --model-dir "model-artifacts/$model" --port "$port" $arguments > "/tmp/swerve-bench-$port.log" 2>&1 &
   local pid=$!
   for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break; sleep 0.05; done
   # Another process answering /ping on the port is not this variant.
