@@ -8,13 +8,13 @@ public final class ServerMetrics: Sendable {
     /// Status classes for the `status` label (Swerve never answers a request with 1xx or 3xx).
     static let statusClasses = ["2xx", "4xx", "5xx"]
 
-    private let requestCounters: [[Counter]]
+    private let requestCounters: [[CounterRef]]
     /// `http_server_request_duration_seconds`, by route and status class, like the counters.
-    private let requestDurations: [[LatencyHistogram]]
-    let modelLatency: LatencyHistogram
-    let overheadLatency: LatencyHistogram
-    let queueWait: LatencyHistogram
-    let inFlight: Meter
+    private let requestDurations: [[HistogramRef]]
+    let modelLatency: HistogramRef
+    let overheadLatency: HistogramRef
+    let queueWait: HistogramRef
+    let inFlight: MeterRef
     let rejected: Counter
     /// The single model's load time; nil in multi-model mode (`MultiModelMetrics` has per-model ones).
     let modelLoad: Recorder?
@@ -28,12 +28,15 @@ public final class ServerMetrics: Sendable {
     let healthy: Recorder
     let workerOverheadCPU: FloatingPointCounter
     let inlineModelCPU: FloatingPointCounter
-    let inlineRequests: Counter
+    let inlineRequests: CounterRef
     /// Per-container handles, indexed like `containerNames`.
-    let containerLatency: [LatencyHistogram]
+    let containerLatency: [HistogramRef]
     let containerCPU: [FloatingPointCounter]
     /// `input_fn`, the model's stages, `output_fn`.
     public let containerNames: [String]
+    /// The histograms and handlers behind the references above, which do not keep them alive.
+    private let histograms: [LatencyHistogram]
+    private let handlers: [any Sendable]
 
     /// - Parameters:
     ///   - factory: the swift-metrics factory every handle is made from.
@@ -57,23 +60,27 @@ public final class ServerMetrics: Sendable {
     private init(factory: any MetricsFactory, model: String, stageNames: [String], routes: [RouteLabel], recordsModelLoad: Bool) {
         // Only served routes get series (a backend lists every series made); a route not served
         // shares `other`'s, where the router labels its requests.
-        var counters: [RouteLabel: [Counter]] = [:]
+        var counters: [RouteLabel: [any CounterHandler]] = [:]
         var durations: [RouteLabel: [LatencyHistogram]] = [:]
         for route in RouteLabel.allCases where route == .other || routes.contains(route) {
             counters[route] = Self.statusClasses.map { status in
-                Counter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
+                factory.makeCounter(label: MetricNames.requests, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)])
             }
             durations[route] = Self.statusClasses.map { status in
                 LatencyHistogram(
                     label: MetricNames.requestDuration, dimensions: [(MetricNames.route, route.name), (MetricNames.status, status)], factory: factory)
             }
         }
-        requestCounters = RouteLabel.allCases.map { counters[$0] ?? counters[.other]! }
-        requestDurations = RouteLabel.allCases.map { durations[$0] ?? durations[.other]! }
-        modelLatency = LatencyHistogram(label: MetricNames.modelLatency, dimensions: [], factory: factory)
-        overheadLatency = LatencyHistogram(label: MetricNames.overheadLatency, dimensions: [], factory: factory)
-        queueWait = LatencyHistogram(label: MetricNames.queueWait, dimensions: [], factory: factory)
-        inFlight = Meter(label: MetricNames.inFlight, dimensions: [], factory: factory)
+        requestCounters = RouteLabel.allCases.map { (counters[$0] ?? counters[.other]!).map(CounterRef.init) }
+        requestDurations = RouteLabel.allCases.map { (durations[$0] ?? durations[.other]!).map(HistogramRef.init) }
+        let modelLatency = LatencyHistogram(label: MetricNames.modelLatency, dimensions: [], factory: factory)
+        let overheadLatency = LatencyHistogram(label: MetricNames.overheadLatency, dimensions: [], factory: factory)
+        let queueWait = LatencyHistogram(label: MetricNames.queueWait, dimensions: [], factory: factory)
+        self.modelLatency = HistogramRef(modelLatency)
+        self.overheadLatency = HistogramRef(overheadLatency)
+        self.queueWait = HistogramRef(queueWait)
+        let inFlight = factory.makeMeter(label: MetricNames.inFlight, dimensions: [])
+        self.inFlight = MeterRef(inFlight)
         rejected = Counter(label: MetricNames.rejected, dimensions: [], factory: factory)
         modelLoad =
             recordsModelLoad
@@ -89,12 +96,16 @@ public final class ServerMetrics: Sendable {
         healthy = Recorder(label: MetricNames.healthy, dimensions: [], aggregate: false, factory: factory)
         workerOverheadCPU = FloatingPointCounter(label: MetricNames.workerOverheadCPU, dimensions: [], factory: factory)
         inlineModelCPU = FloatingPointCounter(label: MetricNames.inlineModelCPU, dimensions: [], factory: factory)
-        inlineRequests = Counter(label: MetricNames.inlineRequests, dimensions: [], factory: factory)
+        let inlineRequests = factory.makeCounter(label: MetricNames.inlineRequests, dimensions: [])
+        self.inlineRequests = CounterRef(inlineRequests)
         containerNames = [MetricNames.inputContainer] + stageNames + [MetricNames.outputContainer]
-        containerLatency = containerNames.map {
+        let containerLatency = containerNames.map {
             LatencyHistogram(
                 label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
         }
+        self.containerLatency = containerLatency.map(HistogramRef.init)
+        histograms = durations.values.flatMap { $0 } + [modelLatency, overheadLatency, queueWait] + containerLatency
+        handlers = counters.values.flatMap { $0 } as [any Sendable] + [inFlight, inlineRequests]
         containerCPU = containerNames.map {
             FloatingPointCounter(
                 label: MetricNames.containerCPU, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
@@ -139,5 +150,74 @@ struct LatencyHistogram: Sendable {
     @inline(__always)
     func recordNanoseconds(_ nanoseconds: Int64) {
         handler.record(Double(nanoseconds) / 1e9)
+    }
+}
+
+/// A `LatencyHistogram` as the request path records into it: the handler unretained, and Swerve's
+/// own Prometheus histogram called directly (no existential dispatch) when that is the handler.
+///
+/// Handler objects are shared by every thread. Recording through a `LatencyHistogram` retained
+/// and released its handler around each call, and that atomic count made the object's cache line
+/// travel between cores on every observation: a churn request makes ten. The owner keeps the
+/// `LatencyHistogram` (and so the handler) alive for as long as its references are used.
+struct HistogramRef: @unchecked Sendable {
+    private unowned(unsafe) let handler: any RecorderHandler
+    private let sharded: Unmanaged<ShardedHistogram>?
+
+    init(_ histogram: LatencyHistogram) {
+        handler = histogram.handler
+        sharded = (histogram.handler as? ShardedHistogram).map { Unmanaged.passUnretained($0) }
+    }
+
+    @inline(__always)
+    func recordNanoseconds(_ nanoseconds: Int64) {
+        if let sharded {
+            sharded._withUnsafeGuaranteedRef { $0.recordNanoseconds(nanoseconds) }
+        } else {
+            handler.record(Double(nanoseconds) / 1e9)
+        }
+    }
+}
+
+/// A counter handler as the request path increments it: unretained, like `HistogramRef`, and
+/// Swerve's own `ShardedCounter` called directly. Its owner keeps the handler alive.
+struct CounterRef: @unchecked Sendable {
+    private unowned(unsafe) let handler: any CounterHandler
+    private let sharded: Unmanaged<ShardedCounter>?
+
+    init(_ handler: any CounterHandler) {
+        self.handler = handler
+        sharded = (handler as? ShardedCounter).map { Unmanaged.passUnretained($0) }
+    }
+
+    @inline(__always)
+    func increment() {
+        if let sharded {
+            sharded._withUnsafeGuaranteedRef { $0.increment(by: Int64(1)) }
+        } else {
+            handler.increment(by: 1)
+        }
+    }
+}
+
+/// A meter handler (requests in flight) as the request path moves it: unretained, like
+/// `HistogramRef`, and Swerve's own `ShardedMeter` called directly. Its owner keeps the handler alive.
+struct MeterRef: @unchecked Sendable {
+    private unowned(unsafe) let handler: any MeterHandler
+    private let sharded: Unmanaged<ShardedMeter>?
+
+    init(_ handler: any MeterHandler) {
+        self.handler = handler
+        sharded = (handler as? ShardedMeter).map { Unmanaged.passUnretained($0) }
+    }
+
+    @inline(__always)
+    func increment() {
+        if let sharded { sharded._withUnsafeGuaranteedRef { $0.increment(by: 1.0) } } else { handler.increment(by: 1.0) }
+    }
+
+    @inline(__always)
+    func decrement() {
+        if let sharded { sharded._withUnsafeGuaranteedRef { $0.decrement(by: 1.0) } } else { handler.decrement(by: 1.0) }
     }
 }

@@ -66,8 +66,9 @@ final class ShardedHistogram: RecorderHandler, TimerHandler, Sendable {
     func record(_ value: Int64) { record(Double(value)) }
 
     func record(_ value: Double) {
-        cells.add(1, cell: bucket(of: value))
-        cells.add(double: value, cell: bounds.count + 1)
+        let slot = ThreadSlot.current  // looked up once for both cells
+        cells.add(1, cell: bucket(of: value), slot: slot)
+        cells.add(double: value, cell: bounds.count + 1, slot: slot)
     }
 
     /// Timers record nanoseconds; the histogram is in seconds.

@@ -65,8 +65,11 @@ final class ShardedCells: @unchecked Sendable {
 
     /// Adds `amount` to cell `cell` of the calling thread's slot.
     @inline(__always)
-    func add(_ amount: UInt64, cell: Int) {
-        let slot = ThreadSlot.current
+    func add(_ amount: UInt64, cell: Int) { add(amount, cell: cell, slot: ThreadSlot.current) }
+
+    /// Adds `amount` to cell `cell` of `slot`, which must be the calling thread's.
+    @inline(__always)
+    func add(_ amount: UInt64, cell: Int, slot: Int) {
         let atomic = UnsafeAtomic<UInt64>(at: cells + (slot * stride + cell))
         if slot == ThreadSlot.shared {
             atomic.wrappingIncrement(by: amount, ordering: .relaxed)
@@ -77,8 +80,12 @@ final class ShardedCells: @unchecked Sendable {
 
     /// Adds `amount` to the Double whose bits are cell `cell` of the calling thread's slot.
     @inline(__always)
-    func add(double amount: Double, cell: Int) {
-        let slot = ThreadSlot.current
+    func add(double amount: Double, cell: Int) { add(double: amount, cell: cell, slot: ThreadSlot.current) }
+
+    /// Adds `amount` to the Double whose bits are cell `cell` of `slot`, which must be the
+    /// calling thread's.
+    @inline(__always)
+    func add(double amount: Double, cell: Int, slot: Int) {
         let atomic = UnsafeAtomic<UInt64>(at: cells + (slot * stride + cell))
         if slot == ThreadSlot.shared {
             var current = atomic.load(ordering: .relaxed)
