@@ -142,16 +142,10 @@ struct TreeWalkTests {
     }
 }
 
-/// A small deterministic generator, so that a failure repeats.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+/// The mutation tests' deterministic generator (SplitMix64), so that a failure repeats.
+private typealias SplitMix = XGBoostMutationTests.SplitMix
+
+extension XGBoostMutationTests.SplitMix {
+    fileprivate init(seed: UInt64) { self.init(state: seed) }
+    fileprivate mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

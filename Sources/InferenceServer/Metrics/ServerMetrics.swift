@@ -153,71 +153,68 @@ struct LatencyHistogram: Sendable {
     }
 }
 
-/// A `LatencyHistogram` as the request path records into it: the handler unretained, and Swerve's
-/// own Prometheus histogram called directly (no existential dispatch) when that is the handler.
+/// A metric handler as the request path calls it, with no reference counting when it is one of
+/// Swerve's own sharded Prometheus handlers.
 ///
-/// Handler objects are shared by every thread. Recording through a `LatencyHistogram` retained
-/// and released its handler around each call, and that atomic count made the object's cache line
-/// travel between cores on every observation: a churn request makes ten. The owner keeps the
-/// `LatencyHistogram` (and so the handler) alive for as long as its references are used.
-struct HistogramRef: @unchecked Sendable {
-    private unowned(unsafe) let handler: any RecorderHandler
-    private let sharded: Unmanaged<ShardedHistogram>?
+/// Handler objects are shared by every thread. Calling one through its existential retained and
+/// released it around each call, and those atomic counts made the object's cache line travel
+/// between cores on every observation (a churn request makes about fourteen). Swerve's own handler
+/// (`Fast`) is therefore held unretained and called directly; its owner (`ServerMetrics`) keeps it
+/// alive for as long as the reference is used. Any other backend's handler (EMF, a test kit) is
+/// held and called as before.
+struct UnretainedHandler<Handler: Sendable, Fast: AnyObject>: @unchecked Sendable {
+    private let fast: Unmanaged<Fast>?
+    /// The handler when it is not a `Fast` (nil otherwise, so copying this costs no count).
+    private let other: Handler?
 
-    init(_ histogram: LatencyHistogram) {
-        handler = histogram.handler
-        sharded = (histogram.handler as? ShardedHistogram).map { Unmanaged.passUnretained($0) }
+    init(_ handler: Handler) {
+        if let own = handler as? Fast {
+            fast = Unmanaged.passUnretained(own)
+            other = nil
+        } else {
+            fast = nil
+            other = handler
+        }
     }
+
+    /// Calls `onFast` with Swerve's handler, or `onOther` with the backend's.
+    @inline(__always)
+    func call(_ onFast: (Fast) -> Void, else onOther: (Handler) -> Void) {
+        if let fast {
+            fast._withUnsafeGuaranteedRef(onFast)
+        } else if let other {
+            onOther(other)
+        }
+    }
+}
+
+/// A latency histogram on the request path (`UnretainedHandler`).
+typealias HistogramRef = UnretainedHandler<any RecorderHandler, ShardedHistogram>
+
+extension UnretainedHandler where Handler == any RecorderHandler, Fast == ShardedHistogram {
+    init(_ histogram: LatencyHistogram) { self.init(histogram.handler) }
 
     @inline(__always)
     func recordNanoseconds(_ nanoseconds: Int64) {
-        if let sharded {
-            sharded._withUnsafeGuaranteedRef { $0.recordNanoseconds(nanoseconds) }
-        } else {
-            handler.record(Double(nanoseconds) / 1e9)
-        }
+        call({ $0.recordNanoseconds(nanoseconds) }, else: { $0.record(Double(nanoseconds) / 1e9) })
     }
 }
 
-/// A counter handler as the request path increments it: unretained, like `HistogramRef`, and
-/// Swerve's own `ShardedCounter` called directly. Its owner keeps the handler alive.
-struct CounterRef: @unchecked Sendable {
-    private unowned(unsafe) let handler: any CounterHandler
-    private let sharded: Unmanaged<ShardedCounter>?
+/// A counter on the request path (`UnretainedHandler`).
+typealias CounterRef = UnretainedHandler<any CounterHandler, ShardedCounter>
 
-    init(_ handler: any CounterHandler) {
-        self.handler = handler
-        sharded = (handler as? ShardedCounter).map { Unmanaged.passUnretained($0) }
-    }
-
+extension UnretainedHandler where Handler == any CounterHandler, Fast == ShardedCounter {
     @inline(__always)
-    func increment() {
-        if let sharded {
-            sharded._withUnsafeGuaranteedRef { $0.increment(by: Int64(1)) }
-        } else {
-            handler.increment(by: 1)
-        }
-    }
+    func increment() { call({ $0.increment(by: Int64(1)) }, else: { $0.increment(by: Int64(1)) }) }
 }
 
-/// A meter handler (requests in flight) as the request path moves it: unretained, like
-/// `HistogramRef`, and Swerve's own `ShardedMeter` called directly. Its owner keeps the handler alive.
-struct MeterRef: @unchecked Sendable {
-    private unowned(unsafe) let handler: any MeterHandler
-    private let sharded: Unmanaged<ShardedMeter>?
+/// The requests-in-flight gauge on the request path (`UnretainedHandler`).
+typealias MeterRef = UnretainedHandler<any MeterHandler, ShardedMeter>
 
-    init(_ handler: any MeterHandler) {
-        self.handler = handler
-        sharded = (handler as? ShardedMeter).map { Unmanaged.passUnretained($0) }
-    }
+extension UnretainedHandler where Handler == any MeterHandler, Fast == ShardedMeter {
+    @inline(__always)
+    func increment() { call({ $0.increment(by: 1.0) }, else: { $0.increment(by: 1.0) }) }
 
     @inline(__always)
-    func increment() {
-        if let sharded { sharded._withUnsafeGuaranteedRef { $0.increment(by: 1.0) } } else { handler.increment(by: 1.0) }
-    }
-
-    @inline(__always)
-    func decrement() {
-        if let sharded { sharded._withUnsafeGuaranteedRef { $0.decrement(by: 1.0) } } else { handler.decrement(by: 1.0) }
-    }
+    func decrement() { call({ $0.decrement(by: 1.0) }, else: { $0.decrement(by: 1.0) }) }
 }

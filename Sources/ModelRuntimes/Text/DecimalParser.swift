@@ -49,27 +49,14 @@ public enum DecimalParser {
         // most 19 of them, which a UInt64 holds exactly.
         var mantissa: UInt64 = 0
         let integerStart = index
-        while index < count {
-            let digit = base[index] &- UInt8(ascii: "0")
-            if digit > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            index &+= 1
-        }
-        let integerDigits = index - integerStart
+        let integerDigits = accumulateDigits(base, count: count, from: &index, into: &mantissa)
         if grammar == .json, integerDigits == 0 || (integerDigits > 1 && base[integerStart] == UInt8(ascii: "0")) {
             return nil
         }
         var fractionDigits = 0
         if index < count, base[index] == UInt8(ascii: ".") {
             index &+= 1
-            let fractionStart = index
-            while index < count {
-                let digit = base[index] &- UInt8(ascii: "0")
-                if digit > 9 { break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                index &+= 1
-            }
-            fractionDigits = index - fractionStart
+            fractionDigits = accumulateDigits(base, count: count, from: &index, into: &mantissa)
             if fractionDigits == 0, grammar == .json { return nil }
         }
         if integerDigits == 0 && fractionDigits == 0 { return nil }
@@ -109,6 +96,21 @@ public enum DecimalParser {
             return negative ? -value : value
         }
         return slowPath(bytes, negative: negative)
+    }
+
+    /// Reads the decimal digits of `base[index..<count]` from `index` on into `mantissa` (times
+    /// ten plus each digit, wrapping: the value is only used for at most 19 digits) and moves
+    /// `index` past them; returns how many there were.
+    @inline(__always)
+    static func accumulateDigits(_ base: UnsafePointer<UInt8>, count: Int, from index: inout Int, into mantissa: inout UInt64) -> Int {
+        let start = index
+        while index < count {
+            let digit = base[index] &- UInt8(ascii: "0")
+            if digit > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
+        return index - start
     }
 
     /// `strtod` on a NUL-terminated copy, for literals the fast path cannot round exactly.

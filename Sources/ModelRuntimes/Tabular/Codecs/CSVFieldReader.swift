@@ -59,27 +59,14 @@ struct CSVFieldReader {
         guard index < count else { return nil }
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
+        let base = bytes.baseAddress!  // not empty: `position < count`
         var mantissa: UInt64 = 0
-        let integerStart = index
-        while index < count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            if digit > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            index += 1
-        }
-        let integerDigits = index - integerStart
+        let integerDigits = DecimalParser.accumulateDigits(base, count: count, from: &index, into: &mantissa)
         guard integerDigits > 0 else { return nil }
         var fractionDigits = 0
         if index < count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            let fractionStart = index
-            while index < count {
-                let digit = bytes[index] &- UInt8(ascii: "0")
-                if digit > 9 { break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                index += 1
-            }
-            fractionDigits = index - fractionStart
+            fractionDigits = DecimalParser.accumulateDigits(base, count: count, from: &index, into: &mantissa)
         }
         guard integerDigits + fractionDigits <= 19, mantissa <= 1 << 53 else { return nil }
         var endsWithComma = false
