@@ -21,8 +21,7 @@ public enum DecimalParser {
         case lenient
     }
 
-    /// The powers of ten a Double holds exactly.
-    static let exactPowers: [Double] = [
+    private static let exactPowers: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
@@ -81,21 +80,30 @@ public enum DecimalParser {
         }
         guard index == count else { return nil }
 
-        if integerDigits + fractionDigits <= 19 && mantissa <= (1 << 53) {
-            var value = Double(mantissa)
-            if exponent == 0 {
-            } else if exponent < 0 && exponent >= -22 {
-                value /= exactPowers[-exponent]
-            } else if exponent > 0 && exponent <= 22 {
-                value *= exactPowers[exponent]
-            } else if mantissa == 0 {
-                value = 0
-            } else {
-                return slowPath(bytes, negative: negative)
-            }
-            return negative ? -value : value
+        if let value = exactValue(mantissa: mantissa, digits: integerDigits + fractionDigits, exponent: exponent, negative: negative) {
+            return value
         }
         return slowPath(bytes, negative: negative)
+    }
+
+    /// Clinger's exact fast path: `±mantissa × 10^exponent` in one IEEE operation, correctly
+    /// rounded because both operands are exact: at most 19 `digits` with a `mantissa` of at most
+    /// 2^53, and a power of ten up to 1e22. Nil where that does not hold (the caller falls back).
+    @inline(__always)
+    static func exactValue(mantissa: UInt64, digits: Int, exponent: Int, negative: Bool) -> Double? {
+        guard digits <= 19, mantissa <= 1 << 53 else { return nil }
+        var value = Double(mantissa)
+        if exponent == 0 {
+        } else if exponent < 0 && exponent >= -22 {
+            value /= exactPowers[-exponent]
+        } else if exponent > 0 && exponent <= 22 {
+            value *= exactPowers[exponent]
+        } else if mantissa == 0 {
+            value = 0
+        } else {
+            return nil
+        }
+        return negative ? -value : value
     }
 
     /// Reads the decimal digits of `base[index..<count]` from `index` on into `mantissa` (times

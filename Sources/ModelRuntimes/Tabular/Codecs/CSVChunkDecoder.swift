@@ -9,23 +9,23 @@ struct CSVChunkDecoder {
     let firstRow: Int
     let firstByte: Int
 
-    /// Decodes into storage of its own (a body decoded in one piece).
-    func decode() throws -> CSVChunk {
+    /// Decodes a whole body in one piece, into storage of its own.
+    func decode() throws -> CSVDecodedBody {
         let capacity = Self.rowCapacity(bytes, columnCount: layout.slots.count)
-        var decoded: (rows: Int, texts: [TextColumn]) = (0, [])
-        let flat = try [Double](unsafeUninitializedCapacity: max(1, layout.numberCount * capacity)) { numbers, initialized in
+        var part = CSVDecodedPart(rowCount: 0, texts: [])
+        let numbers = try [Double](unsafeUninitializedCapacity: max(1, layout.numberCount * capacity)) { numbers, initialized in
             numbers[0] = .nan  // the one slot of a schema without numbers; `decode(into:)` sets all others
             initialized = numbers.count
-            decoded = try decode(into: numbers.baseAddress!, stride: capacity, capacity: capacity)
+            part = try decode(into: numbers.baseAddress!, stride: capacity, capacity: capacity)
         }
-        return CSVChunk(rowCount: decoded.rows, capacity: capacity, numbers: flat, texts: decoded.texts)
+        return CSVDecodedBody(numbers: numbers, stride: capacity, rowCount: part.rowCount, texts: [part.texts])
     }
 
     /// Decodes into storage shared with other chunks of the same body: numeric column `c` of
     /// this chunk's row `r` goes to `numbers[c * stride + r]`, for `r < capacity`, and those
     /// slots are set to NaN (missing) first. `capacity` must be `rowCapacity(bytes)` (or more):
     /// it is what keeps the unchecked writes inside the chunk's slots.
-    func decode(into numbers: UnsafeMutablePointer<Double>, stride: Int, capacity: Int) throws -> (rows: Int, texts: [TextColumn]) {
+    func decode(into numbers: UnsafeMutablePointer<Double>, stride: Int, capacity: Int) throws -> CSVDecodedPart {
         assert(capacity >= Self.rowCapacity(bytes, columnCount: layout.slots.count))
         for column in 0..<layout.numberCount { (numbers + column * stride).update(repeating: .nan, count: capacity) }
         var texts = Array(repeating: TextColumn(), count: layout.textCount)
@@ -34,7 +34,7 @@ struct CSVChunkDecoder {
             let rows = try texts.withUnsafeMutableBufferPointer { texts in
                 try fill(numbers: numbers, stride: stride, texts: texts)
             }
-            return (rows, texts)
+            return CSVDecodedPart(rowCount: rows, texts: texts)
         } catch var error as CSVRowError {
             // Errors are found with offsets in the chunk and, from the field reader, without names.
             error.byte = error.byte.map { firstByte + $0 }

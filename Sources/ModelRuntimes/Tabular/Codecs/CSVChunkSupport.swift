@@ -113,14 +113,14 @@ final class ChunkResults<Value>: @unchecked Sendable {
 
     /// The values in order, or the error of the earliest failed chunk (the first bad row),
     /// passed through `adjust` with the number of rows the chunks before it decoded.
-    func collect(rowCount: (Value) -> Int, adjust: (any Error, Int) -> any Error) throws -> [Value] {
+    func collect(adjust: (any Error, Int) -> any Error) throws -> [Value] where Value == CSVDecodedPart {
         var values: [Value] = []
         var rowsBefore = 0
         for result in results {
             switch result! {
             case .success(let chunk):
                 values.append(chunk)
-                rowsBefore += rowCount(chunk)
+                rowsBefore += chunk.rowCount
             case .failure(let error):
                 throw adjust(error, rowsBefore)
             }

@@ -50,8 +50,8 @@ struct CSVFieldReader {
     /// exponents, long literals, text, errors).
     ///
     /// This is most fields of a numeric CSV body, read in one pass instead of two (find the
-    /// field's end, then parse it). The value is the one `DecimalParser` gives: the same exact
-    /// fast path (Clinger's), taken under the same conditions.
+    /// field's end, then parse it). The value is the one `DecimalParser` gives: its exact fast
+    /// path (`DecimalParser.exactValue`), and nil wherever that does not apply.
     @inline(__always)
     mutating func nextPlainNumber() -> (value: Double, endsWithComma: Bool)? {
         let count = bytes.count
@@ -68,7 +68,10 @@ struct CSVFieldReader {
             index += 1
             fractionDigits = DecimalParser.accumulateDigits(base, count: count, from: &index, into: &mantissa)
         }
-        guard integerDigits + fractionDigits <= 19, mantissa <= 1 << 53 else { return nil }
+        guard
+            let value = DecimalParser.exactValue(
+                mantissa: mantissa, digits: integerDigits + fractionDigits, exponent: -fractionDigits, negative: negative)
+        else { return nil }
         var endsWithComma = false
         if index < count {
             switch bytes[index] {
@@ -79,9 +82,7 @@ struct CSVFieldReader {
             }
         }
         position = index + 1
-        var value = Double(mantissa)
-        if fractionDigits > 0 { value /= DecimalParser.exactPowers[fractionDigits] }
-        return (negative ? -value : value, endsWithComma)
+        return (value, endsWithComma)
     }
 
     private mutating func quotedField(from start: Int, row: Int, column: Int, scratch: inout [UInt8]) throws -> CSVField {

@@ -28,8 +28,7 @@ struct CSVRecordDecoder {
             if parts.count > 1, let body = try decodeInParallel(bytes, parts: parts, bodyOffset: bodyOffset, layout: layout, context: context) {
                 decoded = body
             } else {
-                let chunk = try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1, firstByte: bodyOffset).decode()
-                decoded = CSVDecodedBody(numbers: chunk.numbers, stride: chunk.capacity, rowCount: chunk.rowCount, texts: [chunk.texts])
+                decoded = try CSVChunkDecoder(layout: layout, bytes: bytes, firstRow: 1, firstByte: bodyOffset).decode()
             }
         } catch let error as CSVRowError {
             throw error.servingError
@@ -61,13 +60,9 @@ struct CSVRecordDecoder {
                     layout: layout, bytes: UnsafeBufferPointer(rebasing: whole.bytes[parts[index]]), firstRow: 1,
                     firstByte: bodyOffset + parts[index].lowerBound)
                 results.store(
-                    index,
-                    Result {
-                        let rows = try decoder.decode(into: shared.base + firstSlots[index], stride: stride, capacity: capacities[index])
-                        return CSVDecodedPart(rowCount: rows.rows, texts: rows.texts)
-                    })
+                    index, Result { try decoder.decode(into: shared.base + firstSlots[index], stride: stride, capacity: capacities[index]) })
             }
-            decodedParts = try results.collect(rowCount: \.rowCount) { error, rowsBefore in
+            decodedParts = try results.collect { error, rowsBefore in
                 // A part numbers its rows from 1; the rows of the parts before it come first.
                 (error as? CSVRowError)?.shifted(by: rowsBefore) ?? error
             }
@@ -162,17 +157,9 @@ struct CSVDecodedBody {
     var texts: [[TextColumn]]
 }
 
-/// What one part of a body decoded in parallel returns: its numbers are already in the shared store.
+/// What decoding one line-aligned part of a body returns: its row count and text columns (its
+/// numbers are in the column store it was given).
 struct CSVDecodedPart: Sendable {
     var rowCount: Int
-    var texts: [TextColumn]
-}
-
-/// The columns decoded from one line-aligned piece of a body: numeric column `i` is
-/// `numbers[i * capacity ..< i * capacity + rowCount]`.
-struct CSVChunk: Sendable {
-    var rowCount: Int
-    var capacity: Int
-    var numbers: [Double]
     var texts: [TextColumn]
 }
