@@ -18,11 +18,29 @@ WALK_TARGET static inline __mmask8 goesRight(const swerve_mask_split *split, con
                                   : _mm256_cmp_ps_mask(value, threshold, _CMP_NLT_UQ);
 }
 
-// The leaf of each of a group's eight rows, from its remaining mask.
-WALK_TARGET static inline void store(__m512i remaining, const uint32_t *leafOffsets, uint32_t *leaves) {
+// The masks of one tree for one group of eight rows.
+WALK_TARGET static inline __m512i treeMasks(const swerve_mask_split *splits, intptr_t splitCount, const float *x) {
+    __m512i m = _mm512_set1_epi64(-1);
+    for (intptr_t s = 0; s < splitCount; s++) {
+        const swerve_mask_split *split = splits + s;
+        m = _mm512_mask_and_epi64(m, goesRight(split, x, _mm256_set1_ps(split->threshold)), m, _mm512_set1_epi64((long long)split->keep));
+    }
+    return m;
+}
+
+// Which leaf, left to right, each of a group's eight rows reached: the lowest bit left in its mask
+// (never none: no split clears the leaf its own row reaches; bit 63 only keeps ctz defined).
+WALK_TARGET static inline void exitLeaves(__m512i remaining, int leaves[8]) {
     uint64_t masks[8];
     _mm512_storeu_si512((void *)masks, remaining);
-    for (int lane = 0; lane < 8; lane++) leaves[lane] = leafOffsets[__builtin_ctzll(masks[lane] | (1ull << 63))];
+    for (int lane = 0; lane < 8; lane++) leaves[lane] = __builtin_ctzll(masks[lane] | (1ull << 63));
+}
+
+// The leaf offsets of a group's eight rows, from their masks.
+WALK_TARGET static inline void store(__m512i remaining, const uint32_t *leafOffsets, uint32_t *leaves) {
+    int exits[8];
+    exitLeaves(remaining, exits);
+    for (int lane = 0; lane < 8; lane++) leaves[lane] = leafOffsets[exits[lane]];
 }
 
 WALK_TARGET void swerve_forest_walk_masks(
@@ -53,33 +71,15 @@ WALK_TARGET void swerve_forest_walk_masks(
         store(m2, leafOffsets, leaves + 8 * (g + 2));
         store(m3, leafOffsets, leaves + 8 * (g + 3));
     }
-    for (; g < groupCount; g++) {
-        const float *x = groups + g * groupSize;
-        __m512i m = all;
-        for (intptr_t s = 0; s < splitCount; s++) {
-            const swerve_mask_split *split = splits + s;
-            m = _mm512_mask_and_epi64(m, goesRight(split, x, _mm256_set1_ps(split->threshold)), m, _mm512_set1_epi64((long long)split->keep));
-        }
-        store(m, leafOffsets, leaves + 8 * g);
-    }
-}
-
-// The masks of one tree for one group of eight rows.
-WALK_TARGET static inline __m512i treeMasks(const swerve_mask_split *splits, intptr_t splitCount, const float *x) {
-    __m512i m = _mm512_set1_epi64(-1);
-    for (intptr_t s = 0; s < splitCount; s++) {
-        const swerve_mask_split *split = splits + s;
-        m = _mm512_mask_and_epi64(m, goesRight(split, x, _mm256_set1_ps(split->threshold)), m, _mm512_set1_epi64((long long)split->keep));
-    }
-    return m;
+    for (; g < groupCount; g++) store(treeMasks(splits, splitCount, groups + g * groupSize), leafOffsets, leaves + 8 * g);
 }
 
 // Adds each lane's leaf value to its row's sum.
 WALK_TARGET static inline void addLeaves(__m512i remaining, const uint32_t *values, float *sums, intptr_t groupCount) {
-    uint64_t masks[8];
-    _mm512_storeu_si512((void *)masks, remaining);
+    int exits[8];
+    exitLeaves(remaining, exits);
     for (int lane = 0; lane < 8; lane++) {
-        union { uint32_t bits; float value; } leaf = { values[__builtin_ctzll(masks[lane] | (1ull << 63))] };
+        union { uint32_t bits; float value; } leaf = { values[exits[lane]] };
         sums[lane * groupCount] += leaf.value;
     }
 }
