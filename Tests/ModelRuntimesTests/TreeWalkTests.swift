@@ -11,9 +11,7 @@ import Testing
 /// order as the tree-by-tree loop.
 @Suite("Tree walks")
 struct TreeWalkTests {
-    @Test(
-        "the bit-mask walk finds the scalar walk's leaves",
-        .enabled(if: TreeWalkKind.current == .masks, "the CPU has no AVX-512 (or SWERVE_TREE_WALK=scalar)"))
+    @Test("the bit-mask walk finds the scalar walk's leaves", .whereMasksRun)
     func masksMatchScalarWalk() throws {
         var random = SplitMix(seed: 0x5EED)
         let featureCount = 7
@@ -37,9 +35,7 @@ struct TreeWalkTests {
         }
     }
 
-    @Test(
-        "summing every tree's leaf values in one call adds what the scalar walk adds, in the same order",
-        .enabled(if: TreeWalkKind.current == .masks, "the CPU has no AVX-512 (or SWERVE_TREE_WALK=scalar)"))
+    @Test("summing every tree's leaf values in one call adds what the scalar walk adds, in the same order", .whereMasksRun)
     func summedLeavesMatchScalarWalk() throws {
         var random = SplitMix(seed: 0x5111)
         let featureCount = 5
@@ -139,6 +135,13 @@ struct TreeWalkTests {
         case 2...4: return thresholds.isEmpty ? 0 : thresholds[random.below(thresholds.count)]
         default: return Float(random.below(1000)) / 100 - 5
         }
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Runs a test only where this process walks trees with masks.
+    fileprivate static var whereMasksRun: Self {
+        .enabled(if: TreeWalkKind.current == .masks, "the CPU has no AVX-512 (or SWERVE_TREE_WALK=scalar)")
     }
 }
 

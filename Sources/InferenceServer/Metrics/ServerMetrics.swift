@@ -34,9 +34,8 @@ public final class ServerMetrics: Sendable {
     let containerCPU: [FloatingPointCounter]
     /// `input_fn`, the model's stages, `output_fn`.
     public let containerNames: [String]
-    /// The histograms and handlers behind the references above, which do not keep them alive.
-    private let histograms: [LatencyHistogram]
-    private let handlers: [any Sendable]
+    /// What the references above point to, kept alive here (they do not keep it alive).
+    private let referenced: [any Sendable]
 
     /// - Parameters:
     ///   - factory: the swift-metrics factory every handle is made from.
@@ -104,8 +103,9 @@ public final class ServerMetrics: Sendable {
                 label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
         }
         self.containerLatency = containerLatency.map(HistogramRef.init)
-        histograms = durations.values.flatMap { $0 } + [modelLatency, overheadLatency, queueWait] + containerLatency
-        handlers = counters.values.flatMap { $0 } as [any Sendable] + [inFlight, inlineRequests]
+        referenced =
+            (durations.values.flatMap { $0 } + [modelLatency, overheadLatency, queueWait] + containerLatency).map(\.handler)
+            + counters.values.flatMap { $0 } + [inFlight, inlineRequests]
         containerCPU = containerNames.map {
             FloatingPointCounter(
                 label: MetricNames.containerCPU, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
