@@ -8,7 +8,8 @@ import Testing
 /// are not a multiple of the four groups the walk takes at once. The golden tests then hold for
 /// both walks (CI runs them again with `SWERVE_TREE_WALK=scalar`). XGBoost sums a block's leaves over
 /// every tree in one call (`swerve_forest_sum_masks`), which must add the same Floats in the same
-/// order as the tree-by-tree loop.
+/// order as the tree-by-tree loop. The walk's Float input is filled from float64 rows by a C
+/// conversion (`swerve_fill_feature_groups`), which must round and impute as Swift does.
 @Suite("Tree walks")
 struct TreeWalkTests {
     @Test("the bit-mask walk finds the scalar walk's leaves", .whereMasksRun)
@@ -97,6 +98,43 @@ struct TreeWalkTests {
                 let masked = Array(UnsafeBufferPointer(start: block.leaves(ofTree: tree), count: block.rows.count))
                 let walked = Array(UnsafeBufferPointer(start: scalar.leaves(ofTree: tree), count: block.rows.count))
                 #expect(masked == walked, "forest \(index), tree \(tree), \(rowCount) rows")
+            }
+        }
+    }
+
+    @Test("float64 rows become the walk's Float groups, rounded and imputed as one conversion at a time would")
+    func featureGroupsMatchElementByElementConversion() {
+        var random = SplitMix(seed: 0xF111)
+        let specials: [Double] = [.nan, .infinity, -.infinity, -0.0, 1e300, -1e300, 0x1p-1030, 0.1, 1 + 0x1p-30, 3.4028235677973366e38]
+        for width in [1, 3, 8, 71] {
+            for rowCount in [1, 7, 8, 9, 16, 63, 64] {
+                let values = (0..<rowCount * width).map { _ in
+                    random.below(4) == 0 ? specials[random.below(specials.count)] : Double(random.next() >> 11) * 0x1p-40 - 4096
+                }
+                let matrix = FeatureMatrix(values: values, columnCount: width)
+                let impute = (0..<width).map { Float($0) + 0.25 }
+                for imputed in [false, true] {
+                    let groupSize = ForestWalker.lanes * width
+                    var groups = [Float](repeating: -7, count: (rowCount + 7) / 8 * groupSize)
+                    groups.withUnsafeMutableBufferPointer { groups in
+                        let block = FeatureBlockWriter(base: groups.baseAddress!, groupSize: groupSize)
+                        if imputed {
+                            ImputedFloats(matrix: matrix, impute: impute).fill(0..<rowCount, into: block)
+                        } else {
+                            matrix.fill(0..<rowCount, into: block)
+                        }
+                    }
+                    for row in 0..<rowCount {
+                        for column in 0..<width {
+                            let value = values[row * width + column]
+                            let expected = value.isNaN ? (imputed ? impute[column] : .nan) : Float(value)
+                            let written = groups[(row / 8) * groupSize + column * ForestWalker.lanes + row % 8]
+                            #expect(
+                                written.bitPattern == expected.bitPattern || (written.isNaN && expected.isNaN),
+                                "row \(row) of \(rowCount), column \(column) of \(width), imputed \(imputed): \(value) became \(written)")
+                        }
+                    }
+                }
             }
         }
     }

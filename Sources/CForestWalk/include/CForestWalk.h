@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "CFeatureGroups.h"
+
 /// One split of a tree in mask form.
 typedef struct {
     /// A value `< threshold` goes left.

@@ -103,9 +103,9 @@ public final class ServerMetrics: Sendable {
                 label: MetricNames.containerLatency, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)
         }
         self.containerLatency = containerLatency.map(HistogramRef.init)
-        referenced =
-            (durations.values.flatMap { $0 } + [modelLatency, overheadLatency, queueWait] + containerLatency).map(\.handler)
-            + counters.values.flatMap { $0 } + [inFlight, inlineRequests]
+        let histograms: [LatencyHistogram] = Array(durations.values.joined()) + [modelLatency, overheadLatency, queueWait] + containerLatency
+        let counterHandlers: [any CounterHandler] = Array(counters.values.joined())
+        referenced = histograms.map(\.handler) + counterHandlers + [inFlight, inlineRequests]
         containerCPU = containerNames.map {
             FloatingPointCounter(
                 label: MetricNames.containerCPU, dimensions: [(MetricNames.model, model), (MetricNames.container, $0)], factory: factory)

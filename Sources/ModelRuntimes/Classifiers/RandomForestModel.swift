@@ -87,15 +87,7 @@ struct ImputedFloats: FeatureSource {
     var featureCount: Int { matrix.columnCount }
 
     func fill(_ rows: Range<Int>, into block: FeatureBlockWriter) {
-        let width = matrix.columnCount
-        matrix.values.withUnsafeBufferPointer { values in
-            impute.withUnsafeBufferPointer { impute in
-                for row in rows {
-                    let from = values.baseAddress! + row * width
-                    let to = block.row(row - rows.lowerBound)
-                    for j in 0..<width { to[j * FeatureBlockWriter.featureStep] = from[j].isNaN ? impute[j] : Float(from[j]) }
-                }
-            }
-        }
+        precondition(impute.count >= matrix.columnCount, "an imputed value for every column")
+        impute.withUnsafeBufferPointer { impute in matrix.fill(rows, into: block, impute: impute.baseAddress) }
     }
 }

@@ -1,3 +1,5 @@
+import CForestWalk
+
 /// The feature vectors of a batch, row-major, in float64 with NaN for a missing value.
 ///
 /// It is what the feature transform produces and every classifier stage reads: the logistic
@@ -41,12 +43,16 @@ public struct FeatureMatrix: FeatureSource, Sendable {
     }
 
     public func fill(_ rows: Range<Int>, into block: FeatureBlockWriter) {
-        values.withUnsafeBufferPointer { source in
-            for row in rows {
-                let from = source.baseAddress! + row * columnCount
-                let to = block.row(row - rows.lowerBound)
-                for column in 0..<columnCount { to[column * FeatureBlockWriter.featureStep] = Float(from[column]) }
-            }
+        fill(rows, into: block, impute: nil)
+    }
+
+    /// `fill(_:into:)`, with each NaN of column `j` replaced by `impute[j]` when `impute` is given.
+    func fill(_ rows: Range<Int>, into block: FeatureBlockWriter, impute: UnsafePointer<Float>?) {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount, "rows beyond the matrix")
+        guard !rows.isEmpty else { return }
+        values.withUnsafeBufferPointer { values in
+            swerve_fill_feature_groups(
+                values.baseAddress! + rows.lowerBound * columnCount, columnCount, rows.count, impute, block.base, block.groupSize)
         }
     }
 }
