@@ -121,9 +121,78 @@ WALK_TARGET void swerve_forest_sum_masks(
     }
 }
 
+// Clears, in each row's 32-bit mask, the leaves that `split` takes away from rows it sends right
+// (`right` all ones): mask & (~right | keep), one ternary-logic instruction.
+#define NARROW(mask, right, keep) _mm256_ternarylogic_epi32((mask), (right), (keep), 0xB0)
+
+// The leaf values of eight rows from their masks: the lowest bit left is a power of two, whose
+// float exponent is its index (bit 31, INT_MIN as a signed integer, converts to -2^31: the same
+// exponent); the index selects from the tree's first 32 leaf values.
+WALK_TARGET static inline __m256 narrowLeafValues(__m256i masks, __m512 firstLeaves, __m512 nextLeaves) {
+    const __m256i lowest = _mm256_and_si256(masks, _mm256_sub_epi32(_mm256_setzero_si256(), masks));
+    const __m256i exponent = _mm256_srli_epi32(_mm256_castps_si256(_mm256_cvtepi32_ps(lowest)), 23);
+    const __m256i leaf = _mm256_sub_epi32(_mm256_and_si256(exponent, _mm256_set1_epi32(0xFF)), _mm256_set1_epi32(127));
+    return _mm512_castps512_ps256(_mm512_permutex2var_ps(firstLeaves, _mm512_castsi256_si512(leaf), nextLeaves));
+}
+
+// `count` (1 to 4) groups of eight rows, `groupSize` floats apart from `x`, through every tree;
+// their sums are `sums[0..<8 * count]`. Inlined with a constant count, the loops over groups unroll.
+WALK_TARGET static inline __attribute__((always_inline)) void sumNarrowGroups(
+    const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const float *leafValues, const float *x,
+    intptr_t groupSize, float *sums, const int count) {
+    __m256 sum[4];
+    for (int k = 0; k < count; k++) sum[k] = _mm256_loadu_ps(sums + 8 * k);
+    for (intptr_t t = 0; t < treeCount; t++) {
+        const swerve_mask_tree tree = trees[t];
+        const swerve_mask_split *first = splits + tree.firstSplit;
+        __m256i mask[4];
+        for (int k = 0; k < count; k++) mask[k] = _mm256_set1_epi32(-1);
+        intptr_t s = 0;
+        for (; s < tree.missingRightCount; s++) {  // not-less-than, unordered: NaN goes right
+            const __m256 threshold = _mm256_set1_ps(first[s].threshold);
+            const __m256i keep = _mm256_set1_epi32((int)(uint32_t)first[s].keep);
+            const float *feature = x + (first[s].feature & 0x3FFFFFFFu);
+            for (int k = 0; k < count; k++) {
+                const __m256 right = _mm256_cmp_ps(_mm256_loadu_ps(feature + k * groupSize), threshold, _CMP_NLT_UQ);
+                mask[k] = NARROW(mask[k], _mm256_castps_si256(right), keep);
+            }
+        }
+        for (; s < tree.splitCount; s++) {  // ordered greater-or-equal: NaN goes left
+            const __m256 threshold = _mm256_set1_ps(first[s].threshold);
+            const __m256i keep = _mm256_set1_epi32((int)(uint32_t)first[s].keep);
+            const float *feature = x + (first[s].feature & 0x3FFFFFFFu);
+            for (int k = 0; k < count; k++) {
+                const __m256 right = _mm256_cmp_ps(_mm256_loadu_ps(feature + k * groupSize), threshold, _CMP_GE_OQ);
+                mask[k] = NARROW(mask[k], _mm256_castps_si256(right), keep);
+            }
+        }
+        const __m512 firstLeaves = _mm512_loadu_ps(leafValues + tree.firstLeaf);
+        const __m512 nextLeaves = _mm512_loadu_ps(leafValues + tree.firstLeaf + 16);
+        for (int k = 0; k < count; k++) sum[k] = _mm256_add_ps(sum[k], narrowLeafValues(mask[k], firstLeaves, nextLeaves));
+    }
+    for (int k = 0; k < count; k++) _mm256_storeu_ps(sums + 8 * k, sum[k]);
+}
+
+WALK_TARGET void swerve_forest_sum_narrow_masks(
+    const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,
+    const float *groups, intptr_t groupSize, intptr_t rowCount, float *sums) {
+    const float *values = (const float *)leafValues;
+    const intptr_t groupsOfRows = rowCount / 8;
+    intptr_t g = 0;
+    // Four groups of rows at a time: each split's threshold and mask are read once for 32 rows.
+    for (; g + 4 <= groupsOfRows; g += 4) sumNarrowGroups(splits, trees, treeCount, values, groups + g * groupSize, groupSize, sums + 8 * g, 4);
+    for (; g < groupsOfRows; g++) sumNarrowGroups(splits, trees, treeCount, values, groups + g * groupSize, groupSize, sums + 8 * g, 1);
+}
+
 #else
 
 int swerve_forest_walk_masks_available(void) { return 0; }
+
+void swerve_forest_sum_narrow_masks(
+    const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,
+    const float *groups, intptr_t groupSize, intptr_t rowCount, float *sums) {
+    (void)splits; (void)trees; (void)treeCount; (void)leafValues; (void)groups; (void)groupSize; (void)rowCount; (void)sums;
+}
 
 void swerve_forest_sum_masks(
     const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,

@@ -8,7 +8,8 @@ import Testing
 /// are not a multiple of the four groups the walk takes at once. The golden tests then hold for
 /// both walks (CI runs them again with `SWERVE_TREE_WALK=scalar`). XGBoost sums a block's leaves over
 /// every tree in one call (`swerve_forest_sum_masks`), which must add the same Floats in the same
-/// order as the tree-by-tree loop. The walk's Float input is filled from float64 rows by a C
+/// order as the tree-by-tree loop, with 64-bit masks or, for one output and trees of up to 32
+/// leaves, 32-bit ones (`swerve_forest_sum_narrow_masks`). The walk's Float input is filled from float64 rows by a C
 /// conversion (`swerve_fill_feature_groups`), which must round and impute as Swift does.
 @Suite("Tree walks")
 struct TreeWalkTests {
@@ -36,16 +37,17 @@ struct TreeWalkTests {
         }
     }
 
-    @Test("summing every tree's leaf values in one call adds what the scalar walk adds, in the same order", .whereMasksRun)
-    func summedLeavesMatchScalarWalk() throws {
+    @Test(
+        "summing every tree's leaf values in one call adds what the scalar walk adds, in the same order", .whereMasksRun,
+        arguments: zip([3, 1, 1], [64, 64, 32]))
+    func summedLeavesMatchScalarWalk(groupCount: Int, mostLeaves: Int) throws {
         var random = SplitMix(seed: 0x5111)
         let featureCount = 5
-        let groupCount = 3
         for _ in 0..<20 {
             var builder = FlatForestBuilder(featureCount: featureCount)
             var thresholds: [Float] = []
             for index in 0..<30 {
-                var tree = Self.randomTree(leaves: 1 + random.below(64), featureCount: featureCount, random: &random)
+                var tree = Self.randomTree(leaves: 1 + random.below(mostLeaves), featureCount: featureCount, random: &random)
                 // Leaf values of every size, so that the order of the additions shows in the sums.
                 tree.leafPayloads = tree.leafPayloads.map { _ in Float(Double(random.below(2_000_001)) * 1e-3 - 1000).bitPattern }
                 thresholds += tree.thresholds
@@ -53,7 +55,9 @@ struct TreeWalkTests {
             }
             let forest = builder.build()
             #expect(forest.masks?.coversEveryTree == true)
-            for rowCount in [8, 13, 16, 40, 64] {
+            // With one output and trees of up to 32 leaves, the narrow (32-bit) masks run.
+            if mostLeaves <= MaskForest.narrowLeaves { #expect(forest.masks?.everyTreeIsNarrow == true) }
+            for rowCount in [8, 13, 16, 40, 64, 100] {
                 let values = (0..<rowCount * featureCount).map { _ in Self.randomValue(near: thresholds, random: &random) }
                 forest.forEachBlock(FloatRows(values: values, featureCount: featureCount), rows: 0..<rowCount) { block in
                     let padded = (block.rows.count + 7) / 8 * 8

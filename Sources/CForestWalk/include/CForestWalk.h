@@ -42,6 +42,9 @@ void swerve_forest_walk_masks(
 typedef struct {
     int32_t firstSplit;
     int32_t splitCount;
+    /// The first `missingRightCount` of the tree's splits send a missing value right, the others
+    /// left (the order of a tree's splits does not change its masks).
+    int32_t missingRightCount;
     int32_t firstLeaf;
     /// The output (class) whose sum the tree adds to.
     int32_t group;
@@ -55,5 +58,16 @@ typedef struct {
 void swerve_forest_sum_masks(
     const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,
     const float *groups, intptr_t groupSize, intptr_t rowCount, float *sums, intptr_t groupCount);
+
+/// `swerve_forest_sum_masks` with one output (`groupCount` 1, so `sums[row]`), for a forest whose
+/// trees have at most 32 leaves each (XGBoost's default depth of 6 has up to 64; churn's depth 5
+/// has 32). A row's mask is then a 32-bit lane: a split is one 8-float compare and one bitwise
+/// operation for eight rows, with no mask register; the lowest leaf left is found with a
+/// conversion to float; its value is looked up in the tree's leaf values held in two registers;
+/// and each row's sum stays in a register across every tree, added to in the trees' order.
+/// `leafValues` must be readable 32 entries past any tree's `firstLeaf`.
+void swerve_forest_sum_narrow_masks(
+    const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const uint32_t *leafValues,
+    const float *groups, intptr_t groupSize, intptr_t rowCount, float *sums);
 
 #endif

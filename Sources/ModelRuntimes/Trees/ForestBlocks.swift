@@ -47,8 +47,13 @@ struct ForestBlock {
     @inline(__always)
     func sumLeafValues(into sums: UnsafeMutablePointer<Float>, groupCount: Int) -> Bool {
         guard walker.masksCoverEveryTree, rows.count >= ForestWalker.lanes, let maskTrees = walker.maskTrees else { return false }
-        swerve_forest_sum_masks(
-            walker.maskSplits!, maskTrees, walker.trees.count, walker.maskPayloads!, features, groupSize, paddedCount, sums, groupCount)
+        if groupCount == 1 && walker.masksAreNarrow {
+            swerve_forest_sum_narrow_masks(
+                walker.maskSplits!, maskTrees, walker.trees.count, walker.maskPayloads!, features, groupSize, paddedCount, sums)
+        } else {
+            swerve_forest_sum_masks(
+                walker.maskSplits!, maskTrees, walker.trees.count, walker.maskPayloads!, features, groupSize, paddedCount, sums, groupCount)
+        }
         return true
     }
 

@@ -23,6 +23,8 @@ struct ForestWalker {
     let maskTrees: UnsafePointer<MaskForest.Tree>?
     /// True when every tree has the mask form (`sumLeafValues` can score a block in one call).
     let masksCoverEveryTree: Bool
+    /// True when, besides, every tree fits 32-bit masks (`MaskForest.everyTreeIsNarrow`).
+    let masksAreNarrow: Bool
 
     /// Writes, for rows `0..<rowCount` (a multiple of `lanes`) laid out in groups of `groupSize`
     /// floats (see `FeatureBlockWriter`), the index of the leaf reached in tree `tree`.
@@ -96,7 +98,7 @@ struct ForestWalker {
         ForestWalker(
             nodes: nodes, trees: trees, categoryWords: categoryWords, hasCategoricalSplits: hasCategoricalSplits,
             hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: nil, maskLeaves: nil, maskPayloads: nil, maskTrees: nil,
-            masksCoverEveryTree: false)
+            masksCoverEveryTree: false, masksAreNarrow: false)
     }
 
     /// Like `leaves(ofTree:...)` for the first `rowCount` (< `lanes`) rows of the first group,
@@ -197,7 +199,8 @@ extension FlatForest {
                                 nodes: nodes.baseAddress!, trees: trees,
                                 categoryWords: words.baseAddress!, hasCategoricalSplits: hasCategoricalSplits,
                                 hasMissingLeftSplits: hasMissingLeftSplits, maskSplits: splits, maskLeaves: leaves, maskPayloads: payloads,
-                                maskTrees: maskTrees, masksCoverEveryTree: masks?.coversEveryTree ?? false))
+                                maskTrees: maskTrees, masksCoverEveryTree: masks?.coversEveryTree ?? false,
+                                masksAreNarrow: masks?.everyTreeIsNarrow ?? false))
                     }
                 }
             }

@@ -29,9 +29,14 @@ struct MaskForest: Sendable {
     let trees: [Tree]
     /// True when every tree has the mask form, so that a block can be scored in one call.
     let coversEveryTree: Bool
+    /// True when, besides, every tree has at most `narrowLeaves` leaves, so that a block can be
+    /// scored with 32-bit masks (`swerve_forest_sum_narrow_masks`).
+    let everyTreeIsNarrow: Bool
 
     /// The most leaves a tree may have: one bit of a 64-bit mask each.
     static let maximumLeaves = 64
+    /// The most leaves of a tree for 32-bit masks.
+    static let narrowLeaves = 32
 
     /// The mask form of `nodes`' trees, or nil when no tree can use it (or the walk cannot run here).
     init?(nodes: [FlatNode], trees flatTrees: [FlatTree], hasCategoricalSplits: Bool) {
@@ -39,37 +44,47 @@ struct MaskForest: Sendable {
         var splits: [swerve_mask_split] = []
         var leafOffsets: [UInt32] = []
         var trees: [Tree] = []
+        var everyTreeIsNarrow = true
         for tree in flatTrees {
             let firstSplit = splits.count
             let firstLeaf = leafOffsets.count
             var treeSplits: [swerve_mask_split] = []
             var treeLeaves: [UInt32] = []
             if Self.collect(tree.root, nodes: nodes, splits: &treeSplits, leaves: &treeLeaves) {
-                splits.append(contentsOf: treeSplits)
+                // The splits that send a missing value right first: the walk then needs no
+                // decision per split, and their order does not change the masks.
+                let missingRight = treeSplits.filter { $0.feature >> 31 == 0 }
+                splits.append(contentsOf: missingRight)
+                splits.append(contentsOf: treeSplits.filter { $0.feature >> 31 != 0 })
                 leafOffsets.append(contentsOf: treeLeaves)
+                everyTreeIsNarrow = everyTreeIsNarrow && treeLeaves.count <= Self.narrowLeaves
                 trees.append(
-                    Tree(firstSplit: Int32(firstSplit), splitCount: Int32(treeSplits.count), firstLeaf: Int32(firstLeaf), group: tree.group))
+                    Tree(
+                        firstSplit: Int32(firstSplit), splitCount: Int32(treeSplits.count), missingRightCount: Int32(missingRight.count),
+                        firstLeaf: Int32(firstLeaf), group: tree.group))
             } else {
-                trees.append(Tree(firstSplit: 0, splitCount: -1, firstLeaf: 0, group: tree.group))
+                trees.append(Tree(firstSplit: 0, splitCount: -1, missingRightCount: 0, firstLeaf: 0, group: tree.group))
             }
         }
         guard trees.contains(where: { $0.splitCount >= 0 }) else { return nil }
         // Copies of exactly their size (the arrays grew by doubling; a model stays loaded for
         // long, and multi-model mode counts its memory), each with a sentinel so it is never
-        // empty and has a base address.
+        // empty and has a base address. The payloads have `narrowLeaves` of them: the narrow walk
+        // reads 32 values from any tree's first leaf.
         self.splits = Self.exactCopy(splits, appending: swerve_mask_split())
         self.leafOffsets = Self.exactCopy(leafOffsets, appending: 0)
         self.leafPayloads = Self.exactCopy(
-            leafOffsets.map { nodes[Int($0) / FlatForestBuilder.nodeSize].payload }, appending: 0)
-        self.trees = Self.exactCopy(trees, appending: Tree(firstSplit: 0, splitCount: -1, firstLeaf: 0, group: 0))
+            leafOffsets.map { nodes[Int($0) / FlatForestBuilder.nodeSize].payload }, appending: 0, count: Self.narrowLeaves)
+        self.trees = Self.exactCopy(trees, appending: Tree(firstSplit: 0, splitCount: -1, missingRightCount: 0, firstLeaf: 0, group: 0))
         self.coversEveryTree = trees.allSatisfy { $0.splitCount >= 0 }
+        self.everyTreeIsNarrow = coversEveryTree && everyTreeIsNarrow
     }
 
-    private static func exactCopy<Element>(_ elements: [Element], appending last: Element) -> [Element] {
-        [Element](unsafeUninitializedCapacity: elements.count + 1) { buffer, initialized in
+    private static func exactCopy<Element>(_ elements: [Element], appending last: Element, count: Int = 1) -> [Element] {
+        [Element](unsafeUninitializedCapacity: elements.count + count) { buffer, initialized in
             _ = buffer.initialize(from: elements)
-            (buffer.baseAddress! + elements.count).initialize(to: last)
-            initialized = elements.count + 1
+            (buffer.baseAddress! + elements.count).initialize(repeating: last, count: count)
+            initialized = elements.count + count
         }
     }
 
