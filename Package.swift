@@ -36,8 +36,9 @@ let package = Package(
     targets: [
         // The models: codecs for tabular data, the runtimes, the catalog. No networking.
         .target(name: "ModelRuntimes", dependencies: ["CForestWalk"]),
-        // The trees' walk in AVX-512, which Swift cannot express (gathers); `ForestWalker` uses it
-        // where the CPU has it.
+        // The batch kernels in AVX-512, which Swift cannot express (masked operations, gathers):
+        // the trees' walk, the trees' Float input, the logistic regression's sums; each where the
+        // CPU has it.
         .target(name: "CForestWalk"),
         // The allocator's byte count and per-thread nice values, which Swift's Glibc module does
         // not expose (multi-model mode measures model sizes and runs loads at low priority).

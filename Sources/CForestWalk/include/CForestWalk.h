@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "CFeatureGroups.h"
+#include "CLinearSums.h"
 
 /// One split of a tree in mask form.
 typedef struct {

@@ -1,3 +1,4 @@
+import CForestWalk
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -18,6 +19,10 @@ public final class LogisticRegressionModel: ProbabilityModel {
     public let scale: [Double]
     public let coefficients: [Double]
     public let intercept: Double
+    /// Each feature's standardized value for 0 and for 1, worked out once: one-hot features are
+    /// nothing else, and the division they then skip bounds a batch's time here.
+    private let standardizedZero: [Double]
+    private let standardizedOne: [Double]
 
     public init(document: ArtifactObject) throws {
         let format = try document.string("format")
@@ -32,6 +37,8 @@ public final class LogisticRegressionModel: ProbabilityModel {
         if let zero = scale.firstIndex(of: 0) { throw document.error("scale[\(zero)]", "is zero") }
         coefficients = try document.doubles("coefficients", count: count)
         intercept = try document.double("intercept")
+        standardizedZero = zip(center, scale).map { center, scale in (0.0 - center) / scale }
+        standardizedOne = zip(center, scale).map { center, scale in (1.0 - center) / scale }
     }
 
     public static func load(_ name: String, in directory: ModelDirectory) throws -> LogisticRegressionModel {
@@ -41,24 +48,28 @@ public final class LogisticRegressionModel: ProbabilityModel {
     public func probabilities(_ features: FeatureMatrix, rows: Range<Int>, into output: UnsafeMutablePointer<Double>) {
         let width = features.columnCount
         precondition(width == coefficients.count, "feature count mismatch")
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= features.rowCount, "rows beyond the matrix")
+        guard !rows.isEmpty else { return }
         features.values.withUnsafeBufferPointer { values in
             impute.withUnsafeBufferPointer { impute in
                 center.withUnsafeBufferPointer { center in
                     scale.withUnsafeBufferPointer { scale in
-                        coefficients.withUnsafeBufferPointer { coefficients in
-                            for row in rows {
-                                let x = values.baseAddress! + row * width
-                                var sum = 0.0
-                                for j in 0..<width {
-                                    let v = x[j].isNaN ? impute[j] : x[j]
-                                    sum += coefficients[j] * ((v - center[j]) / scale[j])
+                        standardizedZero.withUnsafeBufferPointer { atZero in
+                            standardizedOne.withUnsafeBufferPointer { atOne in
+                                coefficients.withUnsafeBufferPointer { coefficients in
+                                    // The dot products first (in C, eight rows at a time where
+                                    // the CPU can), written where the probabilities then go.
+                                    swerve_linear_sums(
+                                        values.baseAddress! + rows.lowerBound * width, width, rows.count, impute.baseAddress,
+                                        center.baseAddress, scale.baseAddress, atZero.baseAddress, atOne.baseAddress,
+                                        coefficients.baseAddress, output)
                                 }
-                                output[row - rows.lowerBound] = 1 / (1 + exp(-(intercept + sum)))
                             }
                         }
                     }
                 }
             }
         }
+        for index in 0..<rows.count { output[index] = 1 / (1 + exp(-(intercept + output[index]))) }
     }
 }
