@@ -135,17 +135,17 @@ WALK_TARGET static inline __m256 narrowLeafValues(__m256i masks, __m512 firstLea
     return _mm512_castps512_ps256(_mm512_permutex2var_ps(firstLeaves, _mm512_castsi256_si512(leaf), nextLeaves));
 }
 
-// `count` (1 to 4) groups of eight rows, `groupSize` floats apart from `x`, through every tree;
+// `count` (1 to 8) groups of eight rows, `groupSize` floats apart from `x`, through every tree;
 // their sums are `sums[0..<8 * count]`. Inlined with a constant count, the loops over groups unroll.
 WALK_TARGET static inline __attribute__((always_inline)) void sumNarrowGroups(
     const swerve_mask_split *splits, const swerve_mask_tree *trees, intptr_t treeCount, const float *leafValues, const float *x,
     intptr_t groupSize, float *sums, const int count) {
-    __m256 sum[4];
+    __m256 sum[8];
     for (int k = 0; k < count; k++) sum[k] = _mm256_loadu_ps(sums + 8 * k);
     for (intptr_t t = 0; t < treeCount; t++) {
         const swerve_mask_tree tree = trees[t];
         const swerve_mask_split *first = splits + tree.firstSplit;
-        __m256i mask[4];
+        __m256i mask[8];
         for (int k = 0; k < count; k++) mask[k] = _mm256_set1_epi32(-1);
         intptr_t s = 0;
         for (; s < tree.missingRightCount; s++) {  // not-less-than, unordered: NaN goes right
@@ -179,8 +179,9 @@ WALK_TARGET void swerve_forest_sum_narrow_masks(
     const float *values = (const float *)leafValues;
     const intptr_t groupsOfRows = rowCount / 8;
     intptr_t g = 0;
-    // Four groups of rows at a time: each split's threshold and mask are read once for 32 rows.
-    for (; g + 4 <= groupsOfRows; g += 4) sumNarrowGroups(splits, trees, treeCount, values, groups + g * groupSize, groupSize, sums + 8 * g, 4);
+    // Eight groups of rows (a whole block) at a time: each split's threshold and mask are read
+    // once for 64 rows.
+    for (; g + 8 <= groupsOfRows; g += 8) sumNarrowGroups(splits, trees, treeCount, values, groups + g * groupSize, groupSize, sums + 8 * g, 8);
     for (; g < groupsOfRows; g++) sumNarrowGroups(splits, trees, treeCount, values, groups + g * groupSize, groupSize, sums + 8 * g, 1);
 }
 
