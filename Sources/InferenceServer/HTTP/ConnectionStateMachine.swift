@@ -106,6 +106,11 @@ struct ConnectionStateMachine {
 
     /// Appends a body chunk; a body over the limit fails the request.
     mutating func bodyReceived(_ chunk: ByteBuffer, allocator: ByteBufferAllocator) -> ServingError? {
+        bodyReceived(chunk, buffers: BodyBufferSource(allocator: allocator))
+    }
+
+    /// `bodyReceived(_:allocator:)`, with the body grown into a buffer from `buffers`.
+    mutating func bodyReceived(_ chunk: ByteBuffer, buffers: BodyBufferSource) -> ServingError? {
         switch state {
         case .receiving(let incoming):
             let total = (incoming.body?.readableBytes ?? 0) + chunk.readableBytes
@@ -117,7 +122,7 @@ struct ConnectionStateMachine {
             incoming.body = nil  // `body` is now the buffer's only reference: writing does not copy it
             if body.writableBytes < chunk.readableBytes {
                 // Grow once to the declared length (or double), instead of step by step.
-                var grown = allocator.buffer(capacity: max(incoming.headers.contentLength ?? 0, total * 2))
+                var grown = buffers.buffer(capacity: max(incoming.headers.contentLength ?? 0, total * 2))
                 grown.writeImmutableBuffer(body)
                 body = grown
             }

@@ -121,6 +121,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .end:
             if let request = machine.endReceived(id: current?.id) {
                 current?.bytesIn = request.body.readableBytes
+                BodyBufferSource.keep(request.body)
                 dispatch(request, context: context)
             }
         }
