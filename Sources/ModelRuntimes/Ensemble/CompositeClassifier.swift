@@ -91,10 +91,17 @@ public final class CompositeClassifier: Sendable {
         if members.count > 1 {
             let weights = members.map(\.weight)
             let totalWeight = weights.reduce(0, +)
-            for row in 0..<rowCount {
-                var sum = 0.0
-                for member in weights.indices { sum += weights[member] * probabilities[member][row] }
-                pTrue[row] = sum / totalWeight
+            // Member by member over all rows: each row's sum still starts at 0 and adds the
+            // members in order, then is divided, so the values are the row-by-row loop's.
+            pTrue = [Double](unsafeUninitializedCapacity: rowCount) { sums, initialized in
+                sums.initialize(repeating: 0)
+                for (member, weight) in weights.enumerated() {
+                    probabilities[member].withUnsafeBufferPointer { values in
+                        for row in 0..<rowCount { sums[row] += weight * values[row] }
+                    }
+                }
+                for row in 0..<rowCount { sums[row] /= totalWeight }
+                initialized = rowCount
             }
         }
         let threshold = label.threshold

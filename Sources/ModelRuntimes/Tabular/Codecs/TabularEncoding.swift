@@ -54,6 +54,20 @@ public enum TabularEncoding {
     }
 
     private static func writeCSV(_ table: PredictionTable, to output: inout [UInt8]) {
+        // One integer per line (a classifier's 1/0, 10,000 lines for an Aurora batch): two bytes
+        // a line where the value is one digit.
+        if table.csvFields.count == 1, case .integer(let values) = table.fields[table.csvFields[0]].values {
+            for row in 0..<table.rowCount {
+                let value = values[row]
+                if value >= 0 && value < 10 {
+                    output.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
+                } else {
+                    NumberFormatting.appendInteger(value, to: &output)
+                }
+                output.append(0x0A)
+            }
+            return
+        }
         for row in 0..<table.rowCount {
             for (position, fieldIndex) in table.csvFields.enumerated() {
                 if position > 0 { output.append(UInt8(ascii: ",")) }
