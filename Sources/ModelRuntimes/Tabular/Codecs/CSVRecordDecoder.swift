@@ -138,6 +138,8 @@ struct CSVLayout: Sendable {
             case .text(let index):
                 if body.texts.count == 1 { return .text(body.texts[0][index]) }
                 var values = TextColumn()
+                values.reserveCapacity(
+                    valueCount: body.texts.reduce(0) { $0 + $1[index].count }, byteCount: body.texts.reduce(0) { $0 + $1[index].byteCount })
                 for part in body.texts { values.append(contentsOf: part[index]) }
                 return .text(values)
             case .ignored:
