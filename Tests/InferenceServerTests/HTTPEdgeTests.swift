@@ -26,6 +26,27 @@ struct HTTPEdgeTests {
         await server.stop()
     }
 
+    @Test("large bodies one after another, and pipelined, each get their own answer (the kept body is reused safely)")
+    func largeBodiesInTurn() async throws {
+        let server = try TestServer(workers: 3)
+        let connection = try await server.connect()
+        // In turn: the second and third reuse the first's storage or get their own.
+        for (letter, count) in [("a", 600_000), ("b", 500_000), ("c", 900_000), ("d", 300_000)] {
+            let text = String(repeating: letter, count: count)
+            try await connection.send(invocation("echo:" + text))
+            let response = try await connection.response()
+            #expect(response.status == 200)
+            #expect(response.body == text, "\(letter): \(response.body.prefix(20))... of \(response.body.count)")
+        }
+        // Pipelined behind a slow request: each large body arrives while the one before it is
+        // still held by its request.
+        let slow = invocation("sleep:100")
+        try await connection.send(slow + invocation("echo:" + String(repeating: "e", count: 700_000)) + invocation("echo:" + String(repeating: "f", count: 650_000)))
+        let bodies = try await [connection.response(), connection.response(), connection.response()].map(\.body)
+        #expect(bodies == ["slept 100", String(repeating: "e", count: 700_000), String(repeating: "f", count: 650_000)])
+        await server.stop()
+    }
+
     @Test("pipelined requests are answered in order, even when the first is the slowest")
     func pipelining() async throws {
         let server = try TestServer(workers: 3)

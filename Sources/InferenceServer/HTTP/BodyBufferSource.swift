@@ -1,54 +1,57 @@
 import NIOCore
-import NIOPosix
+import Synchronization
 
-/// Where a request body is accumulated: fresh memory from the channel's allocator, or the last
-/// large body's storage, which each event loop keeps for the next one.
+/// The last large request body's storage, kept by the server for the next large body.
 ///
 /// A 10,000-row CSV body is 1.2 MB. Blocks that large are mapped per allocation (`MemoryPolicy`),
-/// so every batch faulted in and zeroed 300 fresh pages on the event loop before its first byte
-/// could be copied: about 0.4 ms of the 2-3 ms it takes to receive the body, serial before any
-/// decoding can start (BENCHMARKS.md, "The Aurora batch, fifth pass"). Keeping one such body per
-/// event loop thread, between `smallest` and `largest` bytes, costs at most `largest` resident
-/// bytes per loop (a 1.2 MB body: 1.2 MB) and saves those faults whenever the previous request
-/// has let go of its body, which it has by the time its connection sends the next one. Storage
-/// still shared with a request in flight is never written: `ByteBuffer.clear()` copies on write.
-struct BodyBufferSource {
-    let allocator: ByteBufferAllocator
-
+/// so every batch faulted in and zeroed 300 fresh pages on the event loop before its bytes could
+/// be copied: a third of the time it took to receive the body, serial before any decoding can
+/// start (BENCHMARKS.md, "The Aurora batch, fifth pass"). One body between `smallest` and
+/// `largest` bytes is kept for the whole server, so what stays resident is bounded by `largest`
+/// (a 1.2 MB body: 1.2 MB). It saves those faults whenever the request that had it has let go of
+/// it, as it has by the time its client sends the next batch. Storage still shared with a request
+/// in flight is never written: `ByteBuffer.clear()` copies on write.
+final class BodyBufferSpare: Sendable {
     /// Bodies below this come from malloc's heap without page faults; they are not kept.
     static let smallest = 256 * 1024
-    /// Bodies above this are not kept, so that a loop holds at most this much.
+    /// Bodies above this are not kept.
     static let largest = 16 * 1024 * 1024
 
-    private static let spare = ThreadSpecificVariable<Spare>()
+    private let kept = Mutex<ByteBuffer?>(nil)
 
-    /// `@unchecked Sendable`: each thread reads and writes only its own instance.
-    private final class Spare: @unchecked Sendable {
-        var buffer: ByteBuffer?
+    init() {}
+
+    /// The kept body, emptied, if it can hold `capacity` bytes; it is no longer kept.
+    func take(capacity: Int) -> ByteBuffer? {
+        guard capacity >= Self.smallest,
+            var body = kept.withLock({ kept -> ByteBuffer? in
+                guard let body = kept, body.capacity >= capacity else { return nil }
+                kept = nil
+                return body
+            })
+        else { return nil }
+        body.clear()
+        return body
     }
 
-    /// An empty buffer that can hold `capacity` bytes: the kept body when it is large enough.
+    /// Keeps `body` (a complete request body) for the next large one, in place of any other.
+    func keep(_ body: ByteBuffer) {
+        guard (Self.smallest...Self.largest).contains(body.capacity) else { return }
+        kept.withLock { $0 = body }
+    }
+
+    /// The capacity of the kept body, if any (for tests).
+    var keptCapacity: Int? { kept.withLock { $0?.capacity } }
+}
+
+/// Where a request body is accumulated: the server's kept body when it fits, else fresh memory
+/// from the channel's allocator.
+struct BodyBufferSource {
+    let allocator: ByteBufferAllocator
+    var spare: BodyBufferSpare? = nil
+
+    /// An empty buffer that can hold `capacity` bytes.
     func buffer(capacity: Int) -> ByteBuffer {
-        if capacity >= Self.smallest, let spare = Self.spare.currentValue, var kept = spare.buffer, kept.capacity >= capacity {
-            spare.buffer = nil  // `kept` is now the spare's only reference from here
-            kept.clear()
-            return kept
-        }
-        return allocator.buffer(capacity: capacity)
-    }
-
-    /// The capacity of the body this thread keeps, if any (for tests).
-    static var keptCapacity: Int? { spare.currentValue?.buffer?.capacity }
-
-    /// Keeps `body` (a complete request body) for the next large body on this thread.
-    static func keep(_ body: ByteBuffer) {
-        guard (smallest...largest).contains(body.capacity) else { return }
-        if let spare = spare.currentValue {
-            spare.buffer = body
-        } else {
-            let spare = Spare()
-            spare.buffer = body
-            self.spare.currentValue = spare
-        }
+        spare?.take(capacity: capacity) ?? allocator.buffer(capacity: capacity)
     }
 }

@@ -46,11 +46,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var requestNumber: UInt64 = 0
     /// The request being received or answered, from its head until its response is written.
     private var current: RequestSummary?
+    /// The server's kept large body, for this connection's large bodies to reuse.
+    private let bodySpare: BodyBufferSpare?
 
-    init(responder: any HTTPResponder, limits: ConnectionLimits, logger: Logger = Logger(label: "swerve")) {
+    init(responder: any HTTPResponder, limits: ConnectionLimits, logger: Logger = Logger(label: "swerve"), bodySpare: BodyBufferSpare? = nil) {
         self.responder = responder
         self.machine = ConnectionStateMachine(limits: limits, openedAt: .now())
         self.logger = logger
+        self.bodySpare = bodySpare
     }
 
     // MARK: Lifecycle
@@ -117,11 +120,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 fail(error, context: context)
             }
         case .body(let chunk):
-            if let error = machine.bodyReceived(chunk, allocator: context.channel.allocator) { fail(error, context: context) }
+            let buffers = BodyBufferSource(allocator: context.channel.allocator, spare: bodySpare)
+            if let error = machine.bodyReceived(chunk, buffers: buffers) { fail(error, context: context) }
         case .end:
             if let request = machine.endReceived(id: current?.id) {
                 current?.bytesIn = request.body.readableBytes
-                BodyBufferSource.keep(request.body)
+                bodySpare?.keep(request.body)
                 dispatch(request, context: context)
             }
         }

@@ -20,6 +20,8 @@ public final class HTTPServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let tracker = ConnectionTracker()
+    /// The last large request body, kept for the next one (`BodyBufferSpare`).
+    private let bodySpare = BodyBufferSpare()
     private let onBound: @Sendable (Int) -> Void
 
     /// - Parameters:
@@ -66,6 +68,7 @@ public final class HTTPServer: Service, Sendable {
         let responder = self.responder
         let tracker = self.tracker
         let logger = self.logger
+        let bodySpare = self.bodySpare
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -80,7 +83,8 @@ public final class HTTPServer: Service, Sendable {
             .childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWaterMark)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration, logger: logger)
+                    try Self.configurePipeline(
+                        channel.pipeline.syncOperations, responder: responder, configuration: configuration, logger: logger, bodySpare: bodySpare)
                     tracker.track(channel)
                 }
             }
@@ -129,13 +133,14 @@ public final class HTTPServer: Service, Sendable {
     /// responses itself): the whole per-connection pipeline.
     static func configurePipeline(
         _ pipeline: ChannelPipeline.SynchronousOperations, responder: any HTTPResponder, configuration: ServerConfiguration,
-        logger: Logger = Logger(label: "swerve")
+        logger: Logger = Logger(label: "swerve"), bodySpare: BodyBufferSpare? = nil
     ) throws {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
         decoderLimits.maxHeaderListSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldSize = configuration.maxHeaderBytes
         decoderLimits.maxHeaderFieldCount = 1000
         try pipeline.addHandler(ByteToMessageHandler(RequestDecoder(limits: decoderLimits)))
-        try pipeline.addHandler(HTTPConnectionHandler(responder: responder, limits: ConnectionLimits(configuration), logger: logger))
+        try pipeline.addHandler(
+            HTTPConnectionHandler(responder: responder, limits: ConnectionLimits(configuration), logger: logger, bodySpare: bodySpare))
     }
 }
