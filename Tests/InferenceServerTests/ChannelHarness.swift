@@ -17,10 +17,14 @@ final class TestConnection {
     let channel = NIOAsyncTestingChannel()
     private var parser = ResponseParser()
 
-    init(responder: any HTTPResponder, configuration: ServerConfiguration, logger: Logger = Logger(label: "swerve")) async throws {
+    init(
+        responder: any HTTPResponder, configuration: ServerConfiguration, logger: Logger = Logger(label: "swerve"),
+        bodySpare: BodyBufferSpare? = nil
+    ) async throws {
         let channel = self.channel
         try await channel.eventLoop.submit {
-            try HTTPServer.configurePipeline(channel.pipeline.syncOperations, responder: responder, configuration: configuration, logger: logger)
+            try HTTPServer.configurePipeline(
+                channel.pipeline.syncOperations, responder: responder, configuration: configuration, logger: logger, bodySpare: bodySpare)
         }.get()
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
     }
@@ -104,8 +108,10 @@ struct TestServer {
         server.pool.start()
     }
 
-    func connect() async throws -> TestConnection {
-        try await TestConnection(responder: server.router, configuration: configuration, logger: logger)
+    /// - Parameter bodySpare: the kept large body the connection shares, as `HTTPServer` gives
+    ///   its connections one.
+    func connect(bodySpare: BodyBufferSpare? = nil) async throws -> TestConnection {
+        try await TestConnection(responder: server.router, configuration: configuration, logger: logger, bodySpare: bodySpare)
     }
 
     func stop() async { await server.pool.shutdownGracefully() }
