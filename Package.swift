@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "ModelRuntimes",
                 "CSwerveMemory",
+                "CMallocControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -90,7 +91,7 @@ let package = Package(
                 .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTLP"])),
             ]
         ),
-        // glibc's mallopt, which Swift's Glibc module does not import.
+        // glibc's mallopt and malloc_trim, which Swift's Glibc module does not import.
         .target(name: "CMallocControl"),
         // The `swerve` executable: `Swerve.main()` with the built-in handlers.
         .executableTarget(name: "SwerveCLI", dependencies: ["SwerveKit"]),
