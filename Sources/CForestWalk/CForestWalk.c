@@ -135,6 +135,25 @@ WALK_TARGET static inline __m256 narrowLeafValues(__m256i masks, __m512 firstLea
     return _mm512_castps512_ps256(_mm512_permutex2var_ps(firstLeaves, _mm512_castsi256_si512(leaf), nextLeaves));
 }
 
+// Narrows the masks of `count` groups of rows by the splits `first[from..<to]`, which all send a
+// missing value right (`missingGoesLeft` 0: not-less-than, unordered) or all left (1: ordered
+// greater-or-equal). Inlined with constant arguments, the choice is made once, not per split.
+WALK_TARGET static inline __attribute__((always_inline)) void narrowBySplits(
+    const swerve_mask_split *first, intptr_t from, intptr_t to, const float *x, intptr_t groupSize, __m256i *mask, const int count,
+    const int missingGoesLeft) {
+    for (intptr_t s = from; s < to; s++) {
+        const __m256 threshold = _mm256_set1_ps(first[s].threshold);
+        const __m256i keep = _mm256_set1_epi32((int)(uint32_t)first[s].keep);
+        const float *feature = x + (first[s].feature & 0x3FFFFFFFu);
+        for (int k = 0; k < count; k++) {
+            const __m256 value = _mm256_loadu_ps(feature + k * groupSize);
+            const __m256 right =
+                missingGoesLeft ? _mm256_cmp_ps(value, threshold, _CMP_GE_OQ) : _mm256_cmp_ps(value, threshold, _CMP_NLT_UQ);
+            mask[k] = NARROW(mask[k], _mm256_castps_si256(right), keep);
+        }
+    }
+}
+
 // `count` (1 to 8) groups of eight rows, `groupSize` floats apart from `x`, through every tree;
 // their sums are `sums[0..<8 * count]`. Inlined with a constant count, the loops over groups unroll.
 WALK_TARGET static inline __attribute__((always_inline)) void sumNarrowGroups(
@@ -147,25 +166,8 @@ WALK_TARGET static inline __attribute__((always_inline)) void sumNarrowGroups(
         const swerve_mask_split *first = splits + tree.firstSplit;
         __m256i mask[8];
         for (int k = 0; k < count; k++) mask[k] = _mm256_set1_epi32(-1);
-        intptr_t s = 0;
-        for (; s < tree.missingRightCount; s++) {  // not-less-than, unordered: NaN goes right
-            const __m256 threshold = _mm256_set1_ps(first[s].threshold);
-            const __m256i keep = _mm256_set1_epi32((int)(uint32_t)first[s].keep);
-            const float *feature = x + (first[s].feature & 0x3FFFFFFFu);
-            for (int k = 0; k < count; k++) {
-                const __m256 right = _mm256_cmp_ps(_mm256_loadu_ps(feature + k * groupSize), threshold, _CMP_NLT_UQ);
-                mask[k] = NARROW(mask[k], _mm256_castps_si256(right), keep);
-            }
-        }
-        for (; s < tree.splitCount; s++) {  // ordered greater-or-equal: NaN goes left
-            const __m256 threshold = _mm256_set1_ps(first[s].threshold);
-            const __m256i keep = _mm256_set1_epi32((int)(uint32_t)first[s].keep);
-            const float *feature = x + (first[s].feature & 0x3FFFFFFFu);
-            for (int k = 0; k < count; k++) {
-                const __m256 right = _mm256_cmp_ps(_mm256_loadu_ps(feature + k * groupSize), threshold, _CMP_GE_OQ);
-                mask[k] = NARROW(mask[k], _mm256_castps_si256(right), keep);
-            }
-        }
+        narrowBySplits(first, 0, tree.missingRightCount, x, groupSize, mask, count, 0);
+        narrowBySplits(first, tree.missingRightCount, tree.splitCount, x, groupSize, mask, count, 1);
         const __m512 firstLeaves = _mm512_loadu_ps(leafValues + tree.firstLeaf);
         const __m512 nextLeaves = _mm512_loadu_ps(leafValues + tree.firstLeaf + 16);
         for (int k = 0; k < count; k++) sum[k] = _mm256_add_ps(sum[k], narrowLeafValues(mask[k], firstLeaves, nextLeaves));
