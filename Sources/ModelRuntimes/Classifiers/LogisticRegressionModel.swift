@@ -50,25 +50,12 @@ public final class LogisticRegressionModel: ProbabilityModel {
         precondition(width == coefficients.count, "feature count mismatch")
         precondition(rows.lowerBound >= 0 && rows.upperBound <= features.rowCount, "rows beyond the matrix")
         guard !rows.isEmpty else { return }
+        // The dot products first (in C, eight rows at a time where the CPU can), written where
+        // the probabilities then go. The model's arrays are passed as pointers for the call.
         features.values.withUnsafeBufferPointer { values in
-            impute.withUnsafeBufferPointer { impute in
-                center.withUnsafeBufferPointer { center in
-                    scale.withUnsafeBufferPointer { scale in
-                        standardizedZero.withUnsafeBufferPointer { atZero in
-                            standardizedOne.withUnsafeBufferPointer { atOne in
-                                coefficients.withUnsafeBufferPointer { coefficients in
-                                    // The dot products first (in C, eight rows at a time where
-                                    // the CPU can), written where the probabilities then go.
-                                    swerve_linear_sums(
-                                        values.baseAddress! + rows.lowerBound * width, width, rows.count, impute.baseAddress,
-                                        center.baseAddress, scale.baseAddress, atZero.baseAddress, atOne.baseAddress,
-                                        coefficients.baseAddress, output)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            swerve_linear_sums(
+                values.baseAddress! + rows.lowerBound * width, width, rows.count, impute, center, scale, standardizedZero, standardizedOne,
+                coefficients, output)
         }
         for index in 0..<rows.count { output[index] = 1 / (1 + exp(-(intercept + output[index]))) }
     }
