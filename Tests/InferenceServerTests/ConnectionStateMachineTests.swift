@@ -30,9 +30,9 @@ struct ConnectionStateMachineTests {
             Issue.record("head refused")
             return
         }
-        let result1 = machine.bodyReceived(ByteBuffer(string: "12345"), allocator: .init())
+        let result1 = machine.bodyReceived(ByteBuffer(string: "12345"), buffers: BodyBufferSource(allocator: .init()))
         #expect(result1 == nil)
-        let result2 = machine.bodyReceived(ByteBuffer(string: "678"), allocator: .init())
+        let result2 = machine.bodyReceived(ByteBuffer(string: "678"), buffers: BodyBufferSource(allocator: .init()))
         #expect(result2 == nil)
         let body = machine.endReceived().map { String(buffer: $0.body) }
         #expect(body == "12345678")
@@ -95,14 +95,14 @@ struct ConnectionStateMachineTests {
     func bodyOverLimit() {
         var machine = ConnectionStateMachine(limits: testLimits, openedAt: start)
         _ = machine.headReceived(head(version: .http1_0), at: start)
-        let result6 = machine.bodyReceived(ByteBuffer(string: "123456"), allocator: .init())
+        let result6 = machine.bodyReceived(ByteBuffer(string: "123456"), buffers: BodyBufferSource(allocator: .init()))
         #expect(result6 == nil)
-        let result7 = machine.bodyReceived(ByteBuffer(string: "78901"), allocator: .init())
+        let result7 = machine.bodyReceived(ByteBuffer(string: "78901"), buffers: BodyBufferSource(allocator: .init()))
         #expect(result7?.status == 413)
         let write = machine.failed(at: start)
         #expect(write?.close == true && write?.version == .http1_0)
         #expect(machine.isClosing)
-        let result8 = machine.bodyReceived(ByteBuffer(string: "more"), allocator: .init())
+        let result8 = machine.bodyReceived(ByteBuffer(string: "more"), buffers: BodyBufferSource(allocator: .init()))
         #expect(result8 == nil, "bytes after a failure are ignored")
         let result9 = machine.endReceived()
         #expect(result9 == nil)

@@ -104,12 +104,8 @@ struct ConnectionStateMachine {
         return .proceed
     }
 
-    /// Appends a body chunk; a body over the limit fails the request.
-    mutating func bodyReceived(_ chunk: ByteBuffer, allocator: ByteBufferAllocator) -> ServingError? {
-        bodyReceived(chunk, buffers: BodyBufferSource(allocator: allocator))
-    }
-
-    /// `bodyReceived(_:allocator:)`, with the body grown into a buffer from `buffers`.
+    /// Appends a body chunk, growing the body into a buffer from `buffers`; a body over the limit
+    /// fails the request.
     mutating func bodyReceived(_ chunk: ByteBuffer, buffers: BodyBufferSource) -> ServingError? {
         switch state {
         case .receiving(let incoming):
