@@ -18,16 +18,11 @@ struct TreeWalkTests {
         var random = SplitMix(seed: 0x5EED)
         let featureCount = 7
         for forestIndex in 0..<40 {
-            var builder = FlatForestBuilder(featureCount: featureCount)
-            var thresholds: [Float] = []
-            for index in 0..<12 {
+            let (forest, thresholds) = try Self.randomForest(trees: 12, featureCount: featureCount, random: &random) { index, random in
                 // The last tree is always one the masks cannot hold.
                 let leaves = index == 11 ? 65 + random.below(40) : [1, 2, 3, 17, 32, 63, 64, 65, 100][random.below(9)]
-                let tree = Self.randomTree(leaves: leaves, featureCount: featureCount, random: &random)
-                thresholds += tree.thresholds
-                try builder.add(tree, group: 0)
+                return (Self.randomTree(leaves: leaves, featureCount: featureCount, random: &random), 0)
             }
-            let forest = builder.build()
             let masks = try #require(forest.masks)
             #expect(masks.trees.contains { $0.splitCount == -1 }, "trees over 64 leaves keep the scalar walk")
             for rowCount in [8, 16, 24, 32, 40, 56, 64] {
@@ -44,16 +39,12 @@ struct TreeWalkTests {
         var random = SplitMix(seed: 0x5111)
         let featureCount = 5
         for _ in 0..<20 {
-            var builder = FlatForestBuilder(featureCount: featureCount)
-            var thresholds: [Float] = []
-            for index in 0..<30 {
+            let (forest, thresholds) = try Self.randomForest(trees: 30, featureCount: featureCount, random: &random) { index, random in
                 var tree = Self.randomTree(leaves: 1 + random.below(mostLeaves), featureCount: featureCount, random: &random)
                 // Leaf values of every size, so that the order of the additions shows in the sums.
                 tree.leafPayloads = tree.leafPayloads.map { _ in Float(Double(random.below(2_000_001)) * 1e-3 - 1000).bitPattern }
-                thresholds += tree.thresholds
-                try builder.add(tree, group: index % groupCount)
+                return (tree, index % groupCount)
             }
-            let forest = builder.build()
             #expect(forest.masks?.coversEveryTree == true)
             // With one output and trees of up to 32 leaves, the narrow (32-bit) masks run.
             if mostLeaves <= MaskForest.narrowLeaves { #expect(forest.masks?.everyTreeIsNarrow == true) }
@@ -141,6 +132,21 @@ struct TreeWalkTests {
                 }
             }
         }
+    }
+
+    /// A forest of `trees` trees, each made by `makeTree` (from its index: the tree and its output
+    /// group), and every threshold in it, for `randomValue(near:)`.
+    private static func randomForest(
+        trees: Int, featureCount: Int, random: inout SplitMix, _ makeTree: (Int, inout SplitMix) -> (SourceTree, Int)
+    ) throws -> (FlatForest, [Float]) {
+        var builder = FlatForestBuilder(featureCount: featureCount)
+        var thresholds: [Float] = []
+        for index in 0..<trees {
+            let (tree, group) = makeTree(index, &random)
+            thresholds += tree.thresholds
+            try builder.add(tree, group: group)
+        }
+        return (builder.build(), thresholds)
     }
 
     /// A random binary tree with `leaves` leaves: splits on random features, thresholds from a
