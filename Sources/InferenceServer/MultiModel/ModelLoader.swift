@@ -233,18 +233,20 @@ public final class ModelLoader: Service, @unchecked Sendable {
         if let pending { complete(pending, ModelResponses.unloaded(model.name, freedBytes: freed)) }
     }
 
+    /// Ranks and moves the labels under the store's lock, from the traffic snapshot to the models'
+    /// new series: once a label shows in `/metrics`, every request admitted records into it. (With
+    /// the lock taken twice, this thread, at SCHED_IDLE, could be preempted between the two for as
+    /// long as the machine stayed busy, and requests went on counting under `other`.)
     private func rankLabels() {
         guard labels != nil else { return }
-        let other = labels!.other
-        let traffic = store.withLoadedModels { loaded in
-            loaded.values.map { model in
+        store.withLoadedModels { loaded in
+            let other = labels!.other
+            let traffic = loaded.values.map { model in
                 defer { model.recentInvocations = 0 }
                 return (model: model, requests: model.recentInvocations, series: model.series ?? other)
             }
+            for (model, series) in labels!.rank(traffic) { model.series = series }
         }
-        let changes = labels!.rank(traffic)
-        guard !changes.isEmpty else { return }
-        store.withLoadedModels { _ in for (model, series) in changes { model.series = series } }
     }
 
     private func updateMetrics() {
