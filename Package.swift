@@ -98,8 +98,16 @@ let package = Package(
         // Test-only helpers shared by the server and end-to-end tests: a blocking loopback client
         // and an HTTP response reader for the test side.
         .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
-        // Times the XGBoost evaluator alone (scripts/bench_trees.py compares it with xgboost).
-        .executableTarget(name: "SwerveBench", dependencies: ["ModelRuntimes"]),
+        // Times the XGBoost evaluator alone (scripts/bench_trees.py compares it with xgboost), and
+        // serves a fixed answer through NIO alone (the transport's floor, scripts/bench_perf.sh --floor).
+        .executableTarget(
+            name: "SwerveBench",
+            dependencies: [
+                "ModelRuntimes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .testTarget(name: "ModelRuntimesTests", dependencies: ["ModelRuntimes"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",

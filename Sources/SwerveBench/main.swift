@@ -2,10 +2,12 @@
 //
 //   swerve-bench MODEL.json FEATURES.csv [--rows N] [--repeats R] [--warmup W]
 //   swerve-bench --stages MODEL_DIR REQUEST.csv [--repeats R] [--threads T]
+//   swerve-bench --nio-floor [--port P] [--body TEXT] [--content-type TYPE]
 //
 // The second form times a whole CSV request through a model directory's handler on one thread
 // (decode, each stage, encode) and prints the median of each in milliseconds; with --threads
-// the stages' chunks run on T threads of Dispatch's pool.
+// the stages' chunks run on T threads of Dispatch's pool. The third serves a fixed answer through
+// SwiftNIO alone (see NIOFloorServer).
 //
 // FEATURES.csv has a header and rows of numeric features (empty = missing); its rows are
 // repeated to N rows (default 10,000) and held as float64, as numpy would hold them. Each
@@ -53,6 +55,10 @@ func loadRows(_ path: String, count: Int) throws -> FeatureMatrix {
     return FeatureMatrix(values: values, columnCount: width)
 }
 
+if CommandLine.arguments.dropFirst().first == "--nio-floor" {
+    try NIOFloorServer.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "--stages" {
     try StageBenchmark.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
