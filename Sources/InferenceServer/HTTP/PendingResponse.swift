@@ -10,6 +10,9 @@ import NIOCore
 ///   `complete(_:)` passes it to the connection's callback.
 /// - The connection registers its callback with `onCompletion(_:)` on the event loop before
 ///   that loop runs any delivery, and calls `abandon()` when it stops waiting.
+///
+/// Both are public so that a transport other than Swerve's HTTP layer (or a benchmark driving a
+/// `Router` directly) can wait for a `.later` reply.
 public final class PendingResponse: @unchecked Sendable {
     /// The event loop the request arrived on, where the answer must be completed.
     public let eventLoop: any EventLoop
@@ -44,7 +47,7 @@ public final class PendingResponse: @unchecked Sendable {
     }
 
     /// Called by the connection, on the event loop, when it starts waiting.
-    func onCompletion(_ callback: @escaping (Response) -> Void) {
+    public func onCompletion(_ callback: @escaping (Response) -> Void) {
         eventLoop.assertInEventLoop()
         self.callback = callback
     }
@@ -58,7 +61,7 @@ public final class PendingResponse: @unchecked Sendable {
 
     /// Called by the connection, on the event loop, when it stops waiting: a worker that has not
     /// started skips the work, and a late answer is dropped.
-    func abandon() {
+    public func abandon() {
         eventLoop.assertInEventLoop()
         callback = nil
         trace?.abandon(at: CPUClock.monotonicNanoseconds())
