@@ -27,7 +27,7 @@ public struct ServerConfiguration: Sendable {
     /// `SWERVE_INLINE_PER_TICK`, default 1: how many small requests one event-loop tick runs
     /// inline; the rest of the tick's requests go to the workers. Below saturation a tick holds one
     /// request, which runs inline; at saturation the loop keeps to HTTP and the workers take the
-    /// batches (see `InlineTickBudget`). 0: no limit.
+    /// batches (see `EventLoopTicks`). 0: no limit.
     public var inlinePerTick = 1
     /// `SWERVE_WORKER_NICE`, default 5: how many nice levels below the event loops the model
     /// workers run, so sockets (`/ping` above all) are served first when models fill every core;

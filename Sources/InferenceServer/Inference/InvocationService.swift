@@ -4,7 +4,7 @@ import NIOHTTP1
 
 /// Answers `POST /invocations` (and, in multi-model mode, `POST /models/{name}/invoke`):
 /// negotiates the content types (415/406 at once, on the event loop), runs a small request right
-/// there when its loop's tick has budget left (`InlineTickBudget`) and the pool allows it
+/// there when its loop's tick has budget left (`EventLoopTicks`) and the pool allows it
 /// (`WorkerPool.tryRunInline`), else queues it for a model worker
 /// (503 with Retry-After when its wait would be too long), and shapes the model's answer, or its
 /// error, into a response.
@@ -20,9 +20,8 @@ public final class InvocationService: Sendable {
     public let pool: WorkerPool
     private let metrics: ServerMetrics?
     private let executor: PoolExecutor
-    private let loopAccounting: LoopAccounting?
-    /// How many small requests each event-loop tick may still run inline.
-    private let inlineBudget: InlineTickBudget
+    /// Each event-loop tick's inline budget and the accounting of its inline runs.
+    private let ticks: EventLoopTicks
     /// Multi-model mode: every model's own stages are accounted as one container (`predict_fn`),
     /// since the per-container series are shared by all models.
     private let collapsesStages: Bool
@@ -36,8 +35,7 @@ public final class InvocationService: Sendable {
         self.pool = pool
         self.metrics = metrics
         self.executor = PoolExecutor(pool: pool)
-        self.loopAccounting = metrics.map { LoopAccounting(metrics: $0) }
-        self.inlineBudget = InlineTickBudget(perTick: pool.inlinePerTick)
+        self.ticks = EventLoopTicks(perTick: pool.inlinePerTick, metrics: metrics)
         self.collapsesStages = false
     }
 
@@ -48,8 +46,7 @@ public final class InvocationService: Sendable {
         self.pool = pool
         self.metrics = metrics
         self.executor = PoolExecutor(pool: pool)
-        self.loopAccounting = metrics.map { LoopAccounting(metrics: $0) }
-        self.inlineBudget = InlineTickBudget(perTick: pool.inlinePerTick)
+        self.ticks = EventLoopTicks(perTick: pool.inlinePerTick, metrics: metrics)
         self.collapsesStages = true
     }
 
@@ -78,7 +75,7 @@ public final class InvocationService: Sendable {
         let bytes = request.body.readableBytes
         // With inline runs off (`inlineMaxNanoseconds` 0) the tick's budget is not touched: no
         // reset task per tick on the hop path.
-        if pool.inlineMaxNanoseconds > 0, inlineBudget.take(on: eventLoop), pool.tryRunInline(bytes: bytes) {
+        if pool.inlineMaxNanoseconds > 0, ticks.takeInlineRun(on: eventLoop), pool.tryRunInline(bytes: bytes) {
             return .now(runInline(request, pipeline, contentType: contentType, accept: accept, route: route, tracker: tracker, on: eventLoop))
         }
         let pending = PendingResponse(eventLoop: eventLoop)
@@ -99,7 +96,7 @@ public final class InvocationService: Sendable {
         _ request: Request, _ pipeline: InferencePipeline, contentType: MediaType, accept: MediaType, route: RouteLabel,
         tracker: (any InvocationTracker)?, on eventLoop: any EventLoop
     ) -> Response {
-        let accounting = loopAccounting?.openWindow(on: eventLoop)
+        let accounting = ticks.openWindow(on: eventLoop)
         if let trace = request.trace { accounting?.trace = trace }
         defer { if request.trace != nil { accounting?.trace = nil } }
         let context = InvocationContext(customAttributes: request.headers.customAttributes, stageRecorder: recorder(accounting))
