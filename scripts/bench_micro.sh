@@ -6,6 +6,9 @@
 #
 #   scripts/bench_micro.sh [--filter REGEX] [-- EXTRA ARGUMENTS FOR `swift package benchmark`]
 #
+# REGEX must match a benchmark's whole name (package-benchmark's wholeMatch), e.g. ".*1 csv row.*";
+# the script fails when no benchmark ran.
+#
 # Baselines, to compare a branch with main (package-benchmark's own commands):
 #   swift package --package-path Benchmarks --disable-sandbox benchmark baseline update main
 #   swift package --package-path Benchmarks --disable-sandbox benchmark baseline compare main
@@ -18,7 +21,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --filter) ARGS+=(--filter "$2"); shift 2 ;;
     --) shift; ARGS+=("$@"); break ;;
-    *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,16p' "$0" >&2; exit 2 ;;
   esac
 done
 mkdir -p .build-benchmarks
@@ -43,9 +46,11 @@ def wall(cells_by_metric):
             scale = {"ns": 1e-3, "μs": 1, "us": 1, "ms": 1e3, "s": 1e6}[match.group(1)]
             return float(cells[2]) * scale, float(cells[4]) * scale
     return None, None
-print(f"{'benchmark':<44} {'p50 µs':>10} {'p90 µs':>10} {'mallocs':>8}")
+if not rows:
+    sys.exit("bench_micro.sh: no benchmark ran (--filter must match a whole name: package-benchmark uses wholeMatch)")
+print(f"{'benchmark':<60} {'p50 µs':>10} {'p90 µs':>10} {'mallocs':>8}")
 for name, metrics in rows.items():
     p50, p90 = wall(metrics)
     mallocs = next((cells[2] for metric, cells in metrics.items() if metric.startswith("Malloc (total)")), "")
-    print(f"{name:<44} {p50:>10.2f} {p90:>10.2f} {mallocs:>8}")
+    print(f"{name:<60} {p50:>10.2f} {p90:>10.2f} {mallocs:>8}")
 PY
