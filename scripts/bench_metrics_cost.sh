@@ -4,15 +4,21 @@
 # alike. For each run: req/s and the server's CPU time per request (from /proc). Prints medians and
 # the on/off ratios.
 #
-#   scripts/bench_metrics_cost.sh [--pairs 10] [--duration 5] [--model real-estate|churn]
+# With --direct it then runs the RequestPath package benchmark (Benchmarks/) for the same model:
+# the server's per-request work above the socket, in process, metrics on and off, whose fast-mode
+# floor (p0) resolves what this VM's ±25% between runs cannot; it prints on − off per request and
+# as a share of the median CPU per request measured above with metrics off.
+#
+#   scripts/bench_metrics_cost.sh [--pairs 10] [--duration 5] [--model real-estate|churn] [--direct]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PAIRS=10; DURATION=5; MODEL=real-estate
+PAIRS=10; DURATION=5; MODEL=real-estate; DIRECT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --pairs) PAIRS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --model) MODEL=$2; shift 2 ;;
+    --direct) DIRECT=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -57,4 +63,26 @@ med = lambda w, i: statistics.median(p[w][i] for p in pairs.values())
 print(f"median req/s: on {med('on',0):,.0f}  off {med('off',0):,.0f}")
 print(f"median CPU per request: on {med('on',1):.2f} us  off {med('off',1):.2f} us")
 print(f"median of per-pair ratios on/off: req/s {statistics.median(rps_ratio):.3f}  CPU per request {statistics.median(cpu_ratio):.3f}")
+PY
+[ -n "$DIRECT" ] || exit 0
+kill $ON $OFF 2>/dev/null || true
+echo
+echo "RequestPath (package-benchmark), $MODEL, p0 of each benchmark:"
+swift package --package-path Benchmarks --disable-sandbox benchmark --target RequestPath --filter "$MODEL, .*" \
+  --no-progress --format markdown > /tmp/metrics-cost-direct.md 2> /tmp/metrics-cost-direct.log \
+  || { cat /tmp/metrics-cost-direct.log >&2; exit 1; }
+python3 - <<'PY'
+import re, statistics
+rows = [l.split() for l in open("/tmp/metrics-cost.txt")]
+cpu_off = statistics.median(float(cpu) for _, which, _, cpu in rows if which == "off")
+floors = {}
+for section in open("/tmp/metrics-cost-direct.md").read().split("### ")[1:]:
+    name = section.split("\n")[0].strip()
+    wall = re.search(r"Time \(wall clock\) \(ns\) \*\s*\|\s*(\d+)", section)
+    cadence, which = re.match(r".*, (\d+ requests? a tick): metrics (on|off)", name).groups()
+    floors.setdefault(cadence, {})[which] = int(wall.group(1))
+for cadence, f in floors.items():
+    extra = (f["on"] - f["off"]) / 1000
+    print(f"  {cadence}: off {f['off']} ns, on {f['on']} ns: metrics {extra:+.2f} us a request, "
+          f"{100 * extra / cpu_off:.1f}% of the {cpu_off:.1f} us of CPU a request costs with metrics off")
 PY
