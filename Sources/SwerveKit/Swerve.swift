@@ -18,7 +18,7 @@ import ModelRuntimes
 /// Swerve's own executable is exactly `await Swerve.main()`.
 public enum Swerve {
     /// The library's version, following semantic versioning.
-    public static let version = "1.3.1"
+    public static let version = "1.4.0"
 
     /// Runs the command line with the built-in handlers plus `handlers` (manifest `handler`
     /// name → handler type; a name that is already registered is replaced).
