@@ -17,9 +17,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
+        // The repository's files the benchmarks read: the golden churn requests, the shipped models.
+        .target(
+            name: "BenchmarkFixtures",
+            dependencies: [.product(name: "ModelRuntimes", package: "swerve")],
+            path: "Benchmarks/Fixtures"
+        ),
         .executableTarget(
             name: "HotPaths",
             dependencies: [
+                "BenchmarkFixtures",
                 .product(name: "ModelRuntimes", package: "swerve"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
@@ -30,6 +37,7 @@ let package = Package(
         .executableTarget(
             name: "RequestPath",
             dependencies: [
+                "BenchmarkFixtures",
                 .product(name: "InferenceServer", package: "swerve"),
                 .product(name: "ModelRuntimes", package: "swerve"),
                 .product(name: "NIOCore", package: "swift-nio"),

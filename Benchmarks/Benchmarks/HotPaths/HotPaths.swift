@@ -1,5 +1,5 @@
 import Benchmark
-import Foundation
+import BenchmarkFixtures
 import ModelRuntimes
 
 /// The shipped models' three steps, each timed alone: decode a request body, predict, encode the
@@ -24,7 +24,7 @@ let benchmarks: @Sendable () -> Void = {
 enum Steps {
     static func register(model: String, body: String, rows: Int, contentType: MediaType, accept: MediaType) {
         do {
-            let loaded = try HandlerRegistry.builtIn.load(ModelDirectory(path: Fixtures.repository + "/model-artifacts/" + model))
+            let loaded = try Fixtures.model(model)
             try register(
                 loaded.handler, name: "\(model), \(rows) \(contentType.subtype) row\(rows == 1 ? "" : "s")", body: Array(body.utf8),
                 contentType: contentType, accept: accept)
@@ -50,18 +50,5 @@ enum Steps {
         Benchmark("\(name): encode") { benchmark in
             for _ in benchmark.scaledIterations { blackHole(try handler.encodeOutput(output, accept: accept, context: context)) }
         }
-    }
-}
-
-/// The repository's files, found from this source file's place in it.
-enum Fixtures {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// The 200 churn requests of the golden vectors, without their header.
-    static func churnRows() -> [String] {
-        let path = repository + "/Tests/ModelRuntimesTests/Fixtures/golden/churn-requests.csv"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { fatalError("cannot read \(path)") }
-        return Array(text.split(separator: "\n").dropFirst().map(String.init))
     }
 }

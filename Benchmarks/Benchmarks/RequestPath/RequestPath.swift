@@ -1,5 +1,5 @@
 import Benchmark
-import Foundation
+import BenchmarkFixtures
 import InferenceServer
 import ModelRuntimes
 import NIOCore
@@ -29,7 +29,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal],
         timeUnits: .nanoseconds, maxDuration: .seconds(2), maxIterations: 1_000_000)
-    let churnRow = Fixtures.churnRow()
+    let churnRow = Fixtures.churnRows()[0]
     for (model, body, contentType, format) in [
         ("real-estate", #"{"distance": 150}"#, "application/json", "json"), ("churn", churnRow + "\n", "text/csv", "csv"),
     ] {
@@ -48,7 +48,7 @@ enum RequestPath {
     static func register(model: String, body: String, contentType: String, format: String, requestsPerTick: Int, metricsOn: Bool) {
         let server: SwerveServer
         do {
-            let loaded = try HandlerRegistry.builtIn.load(ModelDirectory(path: Fixtures.repository + "/model-artifacts/" + model))
+            let loaded = try Fixtures.model(model)
             var configuration = ServerConfiguration()
             configuration.workerCount = 1
             configuration.inlinePerTick = requestsPerTick == 1 ? 1 : 0
@@ -102,19 +102,5 @@ enum RequestPath {
             }
             guard let response = try? future.wait(), response.status == .ok else { fatalError("warm-up request failed") }
         }
-    }
-}
-
-/// The repository's files, found from this source file's place in it.
-enum Fixtures {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// The first churn request of the golden vectors.
-    static func churnRow() -> String {
-        let path = repository + "/Tests/ModelRuntimesTests/Fixtures/golden/churn-requests.csv"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let row = text.split(separator: "\n").dropFirst().first
-        else { fatalError("cannot read \(path)") }
-        return String(row)
     }
 }
